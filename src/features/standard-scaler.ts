@@ -1,0 +1,71 @@
+/**
+ * Standard scaling: (x - mean) / std per numeric column, statistics from the training rows only.
+ * Missing values (NaN) are ignored when fitting and stay NaN. A constant column gets scale 1 (as
+ * scikit-learn does) rather than a division by zero.
+ *
+ * @example
+ * const scaler = fitStandardScaler(train, ['distance']);
+ * const scaled = scaler.transform(test);
+ */
+import { DataError } from '../core/errors.ts';
+import { Frame, type Column } from '../frame/frame.ts';
+import type { Json } from '../store/types.ts';
+import { registerTransformer, type FittedTransformer } from './transformer.ts';
+
+export class StandardScaler implements FittedTransformer {
+  readonly type = 'standard-scaler';
+  readonly inputs: readonly string[];
+  readonly means: readonly number[];
+  readonly scales: readonly number[];
+
+  constructor(inputs: readonly string[], means: readonly number[], scales: readonly number[]) {
+    this.inputs = inputs; this.means = means; this.scales = scales;
+  }
+
+  transform(frame: Frame): Frame {
+    let out = frame;
+    this.inputs.forEach((name, j) => {
+      const col = frame.column(name);
+      if (col.kind !== 'number') throw new DataError(`standard-scaler: column "${name}" is text; it was numeric when fitted`, { context: { column: name } });
+      const x = col.values;
+      const y = new Float64Array(x.length);
+      const m = this.means[j]!, s = this.scales[j]!;
+      for (let i = 0; i < x.length; i++) y[i] = (x[i]! - m) / s;
+      out = out.withColumn(name, { kind: 'number', values: y, logical: 'float' } satisfies Column);
+    });
+    return out;
+  }
+
+  toJSON(): { type: string; state: Json } {
+    return { type: this.type, state: { inputs: [...this.inputs], means: [...this.means], scales: [...this.scales] } };
+  }
+}
+
+export function fitStandardScaler(frame: Frame, columns: readonly string[]): StandardScaler {
+  const means: number[] = [];
+  const scales: number[] = [];
+  for (const name of columns) {
+    const x = frame.numbers(name);
+    let n = 0, mean = 0, m2 = 0;
+    // Welford's update: one pass, numerically stable.
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      if (Number.isNaN(v)) continue;
+      if (!Number.isFinite(v)) throw new DataError(`standard-scaler: column "${name}" has an infinite value at row ${i}`, { context: { column: name, row: i } });
+      n++;
+      const d = v - mean;
+      mean += d / n;
+      m2 += d * (v - mean);
+    }
+    if (n === 0) throw new DataError(`standard-scaler: column "${name}" has no non-missing value to fit on`, { context: { column: name } });
+    const std = Math.sqrt(m2 / n);
+    means.push(mean);
+    scales.push(std > 0 ? std : 1);
+  }
+  return new StandardScaler([...columns], means, scales);
+}
+
+registerTransformer('standard-scaler', (state) => {
+  const s = state as { inputs: string[]; means: number[]; scales: number[] };
+  return new StandardScaler(s.inputs, s.means, s.scales);
+});

@@ -1,0 +1,31 @@
+/**
+ * Sluice: batch machine learning for predictive analytics, in TypeScript.
+ *
+ * @example
+ * import { pipeline } from 'sluice';
+ * export default pipeline('daily', { params: { limit: 0 } })
+ *   .step('raw', [], (_in, ctx) => ctx.datasets.write('raw', `SELECT * FROM 'events.parquet'`))
+ *   .step('count', ['raw'], ({ raw }) => ({ rows: raw.rowCount }));
+ */
+// Pipelines and runs.
+export { pipeline, PipelineBuilder, createGraph, runPipeline, resolveParams } from './orchestrator/index.ts';
+export type { Committed, Params, ParamValue, PipelineGraph, RunEvent, RunOptions, RunResult, StepContext, StepNode, StepOptions } from './orchestrator/index.ts';
+
+// Errors.
+export { SluiceError, DataError, PipelineDefinitionError, CancelledError } from './core/errors.ts';
+
+// Data in memory and in DuckDB.
+export { Frame, numberColumn, stringColumn, type Column, type NumberColumn, type StringColumn } from './frame/frame.ts';
+export { Engine, openEngine, quoteIdent, quoteLiteral, readParquetSql, type EngineOptions } from './engine/index.ts';
+
+// Datasets and models.
+export { DatasetCatalog, datasetSql, type DatasetRef, type StagedDataset } from './data/index.ts';
+export { ModelRegistry, trainModel, loadPredictor, scoreDataset, Predictor, decodeModelPackage, encodeModelPackage } from './registry/index.ts';
+export type { ModelPackage, ModelRef, StagedModel, TrainOptions } from './registry/index.ts';
+export { FeaturePipeline, fitCategoryEncoder, fitStandardScaler } from './features/index.ts';
+export { evaluateBinary, type BinaryMetrics } from './ml/evaluate.ts';
+export * as metrics from './ml/metrics/index.ts';
+
+// Stores.
+export { openMetadataStore, openArtifactStore } from './store/index.ts';
+export type { MetadataStore, ArtifactStore, RunRecord, TaskRunRecord, DatasetVersionRecord, ModelVersionRecord } from './store/types.ts';

@@ -1,0 +1,153 @@
+/**
+ * What a step sees: its params, run, a DuckDB connection of its own, dataset and model helpers that
+ * stage outputs (registered only when the step succeeds), logging, progress and cancellation.
+ */
+import { CancelledError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { Engine } from '../engine/index.ts';
+import { DatasetCatalog, datasetSql, type DatasetRef, type StagedDataset } from '../data/index.ts';
+import type { Frame } from '../frame/frame.ts';
+import { ModelRegistry, type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
+import type { ArtifactStore, Json } from '../store/types.ts';
+import type { Params } from './graph.ts';
+
+export interface RunInfo {
+  readonly id: string;
+  readonly pipeline: string;
+  readonly partition: string | null;
+}
+
+export interface StepDatasets {
+  /** Writes a query's result or a Frame as the next version of dataset `name` (registered when the step succeeds). */
+  write(name: string, source: string | Frame, options?: { inputs?: (DatasetRef | StagedDataset | string)[] }): Promise<StagedDataset>;
+  /** SQL table expression for a dataset, e.g. `SELECT * FROM ${ctx.datasets.sql(ref)}`. */
+  sql(ref: DatasetRef | StagedDataset): string;
+  /** Reads a whole dataset (or a query over it) into a Frame. */
+  frame(ref: DatasetRef | StagedDataset, query?: (table: string) => string): Promise<Frame>;
+  /** The latest registered version of a dataset, if any. */
+  latest(name: string): Promise<DatasetRef | undefined>;
+}
+
+export interface StepModels {
+  /** Stages a model package as the next version of model `name` (registered when the step succeeds). */
+  register(name: string, pkg: ModelPackage, options?: { inputs?: (DatasetRef | StagedDataset | string)[] }): Promise<StagedModel>;
+  /** A registered version, alias (e.g. "champion") or the latest. */
+  find(name: string, versionOrAlias?: number | string): Promise<ModelRef | undefined>;
+  load(ref: ModelRef | StagedModel): Promise<ModelPackage>;
+  /** Points an alias at a version, effective when the step succeeds. `version` may be a staged model. */
+  setAlias(name: string, alias: string, version: number | StagedModel): void;
+}
+
+export interface StepContext<P extends Params = Params> {
+  readonly params: P;
+  readonly run: RunInfo;
+  readonly step: string;
+  readonly attempt: number;
+  readonly engine: Engine;
+  readonly signal: AbortSignal;
+  readonly artifacts: ArtifactStore;
+  readonly datasets: StepDatasets;
+  readonly models: StepModels;
+  log(message: string): void;
+  /** Reports progress of a long step: `done` of `total` units. */
+  progress(done: number, total: number, message?: string): void;
+  /** Throws CancelledError if the run was cancelled; call it between long phases. */
+  throwIfCancelled(): void;
+}
+
+export interface PendingOutputs {
+  datasets: StagedDataset[];
+  models: StagedModel[];
+  aliases: { name: string; alias: string; version: number | StagedModel }[];
+}
+
+export interface ContextDeps {
+  params: Params;
+  run: RunInfo;
+  step: string;
+  attempt: number;
+  engine: Engine;
+  signal: AbortSignal;
+  artifacts: ArtifactStore;
+  catalog: DatasetCatalog;
+  registry: ModelRegistry;
+  logger: Logger;
+  onLog: (line: string) => void;
+  onProgress: (done: number, total: number, message?: string) => void;
+}
+
+export function createStepContext(deps: ContextDeps): { ctx: StepContext; pending: PendingOutputs } {
+  const pending: PendingOutputs = { datasets: [], models: [], aliases: [] };
+  const lineageInputs = (inputs?: (DatasetRef | StagedDataset | string)[]): string[] => (inputs ?? []).map((i) => (typeof i === 'string' ? i : i.id));
+  const throwIfCancelled = (): void => {
+    if (deps.signal.aborted) throw new CancelledError(`Step "${deps.step}" of run ${deps.run.id} was cancelled`, { context: { run: deps.run.id, step: deps.step } });
+  };
+  const ctx: StepContext = {
+    params: deps.params,
+    run: deps.run,
+    step: deps.step,
+    attempt: deps.attempt,
+    engine: deps.engine,
+    signal: deps.signal,
+    artifacts: deps.artifacts,
+    datasets: {
+      async write(name, source, options) {
+        throwIfCancelled();
+        const staged = await deps.catalog.stage(deps.engine, name, source, {
+          runId: deps.run.id, step: deps.step, inputs: lineageInputs(options?.inputs), partition: deps.run.partition,
+        });
+        throwIfCancelled();
+        pending.datasets.push(staged);
+        return staged;
+      },
+      sql: (ref) => datasetSql(ref),
+      async frame(ref, query) {
+        const table = datasetSql(ref);
+        return deps.engine.toFrame(query ? query(table) : `SELECT * FROM ${table}`);
+      },
+      latest: (name) => deps.catalog.find(name),
+    },
+    models: {
+      async register(name, pkg, options) {
+        throwIfCancelled();
+        const staged = await deps.registry.stage(name, pkg, { runId: deps.run.id, step: deps.step, inputs: lineageInputs(options?.inputs) });
+        pending.models.push(staged);
+        return staged;
+      },
+      find: (name, v) => deps.registry.find(name, v === undefined ? undefined : String(v)),
+      load: (ref) => deps.registry.load(ref),
+      setAlias(name, alias, version) { pending.aliases.push({ name, alias, version }); },
+    },
+    log(message) {
+      deps.logger.debug(`[${deps.step}] ${message}`);
+      deps.onLog(message);
+    },
+    progress: (done, total, message) => deps.onProgress(done, total, message),
+    throwIfCancelled,
+  };
+  return { ctx, pending };
+}
+
+/** A JSON summary of a step's output for the run record: refs compacted, big values elided. */
+export function summarizeOutput(value: unknown, depth = 0): Json {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'string') return value.length > 500 ? `${value.slice(0, 500)}...` : value;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value !== 'object') return `[${typeof value}]`;
+  const kind = (value as { kind?: unknown }).kind;
+  if (kind === 'dataset') { const d = value as DatasetRef; return { dataset: d.name, version: d.version, id: d.id, rows: d.rowCount }; }
+  if (kind === 'model') { const m = value as ModelRef; return { model: m.name, version: m.version, id: m.id, metrics: m.metrics as Json }; }
+  if (ArrayBuffer.isView(value)) return `[${value.constructor.name} of ${(value as unknown as { length: number }).length}]`;
+  if (depth > 4) return '[...]';
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => summarizeOutput(v, depth + 1));
+  if ((value as { constructor?: unknown }).constructor !== Object && (value as { constructor?: unknown }).constructor !== undefined) {
+    const name = (value as { constructor: { name: string } }).constructor.name;
+    if (name === 'Frame') return `[Frame ${(value as unknown as Frame).numRows} rows x ${(value as unknown as Frame).numColumns} columns]`;
+    return `[${name}]`;
+  }
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>).slice(0, 100)) out[k] = summarizeOutput(v, depth + 1);
+  return out;
+}
