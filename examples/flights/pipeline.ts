@@ -5,7 +5,7 @@
  * transformers + regularized logistic regression on the rows before `testFrom`) -> evaluate on the
  * held-out time -> register the model -> batch-score the test period to a Parquet dataset.
  *
- * Run: npx sluice run examples/flights/pipeline.ts [--param limit=200000]
+ * Run: npx sluice run examples/flights/pipeline.ts [--param samplePercent=10]
  */
 import { pipeline, trainModel, scoreDataset, evaluateBinary } from 'sluice';
 import { flightsParquetPath } from './data-path.ts';
@@ -18,8 +18,8 @@ export default pipeline('flights', {
   params: {
     /** Parquet file to read; empty means the copy shipped by vega-datasets. */
     source: '',
-    /** Read at most this many rows (0 = all), for quick tries and tests. */
-    limit: 0,
+    /** Percentage of rows to read (a seeded Bernoulli sample), for quick tries and tests. */
+    samplePercent: 100,
     /** First day of the held-out test period. */
     testFrom: '2001-05-26',
     /** Inverse regularization strength of the logistic regression. */
@@ -29,8 +29,10 @@ export default pipeline('flights', {
 })
   .step('ingest', [], async (_in, ctx) => {
     const path = ctx.params.source || flightsParquetPath();
-    const limit = ctx.params.limit > 0 ? ` LIMIT ${Math.floor(ctx.params.limit)}` : '';
-    const raw = await ctx.datasets.write('flights_raw', `SELECT * FROM read_parquet(${sqlString(path)})${limit}`, { inputs: [`file:${path}`] });
+    const pct = ctx.params.samplePercent;
+    if (!(pct > 0 && pct <= 100)) throw new Error(`samplePercent must be in (0, 100], got ${pct}`);
+    const sample = pct < 100 ? ` USING SAMPLE ${pct}% (bernoulli, 7)` : '';
+    const raw = await ctx.datasets.write('flights_raw', `SELECT * FROM read_parquet(${sqlString(path)})${sample}`, { inputs: [`file:${path}`] });
     ctx.log(`${raw.rowCount.toLocaleString('en-US')} rows from ${path}`);
     return raw;
   })

@@ -16,7 +16,7 @@ import { loadConfig, type SluiceConfig } from '../core/config.ts';
 import { SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { openEngine } from '../engine/index.ts';
-import { PipelineBuilder, runPipeline, type PipelineGraph } from '../orchestrator/index.ts';
+import { PipelineBuilder, runPipeline, type Params, type PipelineGraph } from '../orchestrator/index.ts';
 import { openArtifactStore, openMetadataStore } from '../store/index.ts';
 import type { MetadataStore } from '../store/types.ts';
 import { formatDuration, formatNumber, formatTime, stateMark, table } from './format.ts';
@@ -105,7 +105,10 @@ async function loadPipeline(file: string, cwd: string): Promise<PipelineGraph> {
     throw new SluiceError(`Could not load pipeline file ${file}: ${err instanceof Error ? err.message : String(err)}`, { code: 'PIPELINE_LOAD', cause: err });
   }
   const exported = mod['default'] ?? mod['pipeline'];
-  if (exported instanceof PipelineBuilder) return exported.build();
+  // Duck-typed rather than instanceof: the file may import its own copy of sluice.
+  if (exported instanceof PipelineBuilder || (exported && typeof (exported as { build?: unknown }).build === 'function')) {
+    return (exported as PipelineBuilder<Params, Record<string, unknown>>).build();
+  }
   if (exported && typeof exported === 'object' && 'steps' in exported && 'order' in exported) return exported as PipelineGraph;
   throw new SluiceError(`Pipeline file ${file} does not export a pipeline`, {
     code: 'PIPELINE_LOAD', hint: "Export one as the default export: `export default pipeline('name').step(...)`.",

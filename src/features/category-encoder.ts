@@ -9,7 +9,7 @@
  * enc.transform(test).strings('origin').codes; // indices into enc.vocabularies[0], -1 unknown
  */
 import { DataError } from '../core/errors.ts';
-import { Frame } from '../frame/frame.ts';
+import type { Frame } from '../frame/frame.ts';
 import type { Json } from '../store/types.ts';
 import { registerTransformer, type FittedTransformer } from './transformer.ts';
 

@@ -8,7 +8,8 @@
  * const scaled = scaler.transform(test);
  */
 import { DataError } from '../core/errors.ts';
-import { Frame, type Column } from '../frame/frame.ts';
+import type { Frame} from '../frame/frame.ts';
+import { type Column } from '../frame/frame.ts';
 import type { Json } from '../store/types.ts';
 import { registerTransformer, type FittedTransformer } from './transformer.ts';
 

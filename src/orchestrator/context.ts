@@ -5,11 +5,13 @@
 import { CancelledError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Engine } from '../engine/index.ts';
-import { DatasetCatalog, datasetSql, type DatasetRef, type StagedDataset } from '../data/index.ts';
+import type { DatasetCatalog} from '../data/index.ts';
+import { datasetSql, type DatasetRef, type StagedDataset } from '../data/index.ts';
 import type { Frame } from '../frame/frame.ts';
-import { ModelRegistry, type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
+import type { ModelRegistry} from '../registry/index.ts';
+import { type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
 import type { ArtifactStore, Json } from '../store/types.ts';
-import type { Params } from './graph.ts';
+import type { Params } from './types.ts';
 
 export interface RunInfo {
   readonly id: string;

@@ -4,8 +4,9 @@
 import { PipelineDefinitionError } from '../core/errors.ts';
 import type { StepContext } from './context.ts';
 
-export type ParamValue = string | number | boolean;
-export type Params = Record<string, ParamValue>;
+import type { Params } from './types.ts';
+
+export type { ParamValue, Params } from './types.ts';
 
 export interface RetryPolicy {
   /** Extra attempts after the first failure (0 = no retry). */

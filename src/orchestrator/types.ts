@@ -1,0 +1,2 @@
+export type ParamValue = string | number | boolean;
+export type Params = Record<string, ParamValue>;

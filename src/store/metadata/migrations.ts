@@ -1,0 +1,184 @@
+/**
+ * Versioned schema migrations of the metadata database, run by Kysely's Migrator from an in-code
+ * provider. The same migrations serve SQLite and PostgreSQL; the only dialect difference is how the
+ * insertion-order `seq` column is generated.
+ *
+ * Rules for new migrations: append a new name that sorts after the last one (0002_..., 0003_...);
+ * never edit a migration that has shipped. Migrations are frozen in time, so they use `Kysely<any>`
+ * instead of the current `Database` type. On SQLite they run inside a transaction (see open.ts), so a
+ * table rebuild that needs `PRAGMA foreign_keys = OFF` must be done outside the Migrator.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- see above: migrations must not depend on today's schema type */
+import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { Migrator } from 'kysely';
+import { SluiceError, errorMessage } from '../../core/errors.ts';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+/** Names of Kysely's bookkeeping tables in the metadata database. */
+export const MIGRATION_TABLE = 'sluice_migrations';
+export const MIGRATION_LOCK_TABLE = 'sluice_migrations_lock';
+
+/** An auto-generated, monotonically increasing primary key that records insertion order. */
+function withSeq<TB extends string, C extends string>(dialect: SqlDialectName) {
+  return (table: CreateTableBuilder<TB, C>): CreateTableBuilder<TB, C | 'seq'> =>
+    dialect === 'sqlite'
+      ? // AUTOINCREMENT: never reuse a number, even after deletes.
+        table.addColumn('seq', 'integer', (col) => col.primaryKey().autoIncrement())
+      : table.addColumn('seq', 'bigint', (col) => col.primaryKey().generatedAlwaysAsIdentity());
+}
+
+function initial(dialect: SqlDialectName): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('runs')
+        .$call(withSeq(dialect))
+        .addColumn('id', 'text', (col) => col.notNull().unique())
+        .addColumn('pipeline', 'text', (col) => col.notNull())
+        .addColumn('params', 'text', (col) => col.notNull())
+        .addColumn('partition_key', 'text')
+        .addColumn('state', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('started_at', 'bigint')
+        .addColumn('finished_at', 'bigint')
+        .addColumn('error', 'text')
+        .addColumn('error_stack', 'text')
+        .execute();
+      // listRuns: newest first, optionally by pipeline or state (closeUnfinishedRuns uses the state one).
+      await db.schema.createIndex('runs_created_idx').on('runs').columns(['created_at', 'seq']).execute();
+      await db.schema.createIndex('runs_pipeline_created_idx').on('runs').columns(['pipeline', 'created_at', 'seq']).execute();
+      await db.schema.createIndex('runs_state_created_idx').on('runs').columns(['state', 'created_at', 'seq']).execute();
+
+      await db.schema
+        .createTable('task_runs')
+        .$call(withSeq(dialect))
+        .addColumn('id', 'text', (col) => col.notNull().unique())
+        .addColumn('run_id', 'text', (col) => col.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('step', 'text', (col) => col.notNull())
+        .addColumn('state', 'text', (col) => col.notNull())
+        .addColumn('attempt', 'integer', (col) => col.notNull())
+        .addColumn('started_at', 'bigint')
+        .addColumn('finished_at', 'bigint')
+        .addColumn('duration_ms', 'bigint')
+        .addColumn('error', 'text')
+        .addColumn('error_stack', 'text')
+        .addColumn('output', 'text', (col) => col.notNull())
+        .addColumn('logs', 'text', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('task_runs_run_idx').on('task_runs').columns(['run_id', 'seq']).execute();
+
+      await db.schema
+        .createTable('datasets')
+        .addColumn('name', 'text', (col) => col.primaryKey())
+        .addColumn('latest_version', 'integer', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('dataset_versions')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('dataset', 'text', (col) => col.notNull().references('datasets.name'))
+        .addColumn('version', 'integer', (col) => col.notNull())
+        .addColumn('artifact', 'text', (col) => col.notNull())
+        .addColumn('column_schema', 'text', (col) => col.notNull())
+        .addColumn('row_count', 'bigint', (col) => col.notNull())
+        .addColumn('content_hash', 'text', (col) => col.notNull())
+        .addColumn('profile', 'text', (col) => col.notNull())
+        .addColumn('run_id', 'text')
+        .addColumn('step', 'text')
+        .addColumn('inputs', 'text', (col) => col.notNull())
+        .addColumn('partition_key', 'text')
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        // Also the index of getDatasetVersion and listDatasetVersions.
+        .addUniqueConstraint('dataset_versions_dataset_version_key', ['dataset', 'version'])
+        .execute();
+
+      await db.schema
+        .createTable('models')
+        .addColumn('name', 'text', (col) => col.primaryKey())
+        .addColumn('latest_version', 'integer', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('model_versions')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('model', 'text', (col) => col.notNull().references('models.name'))
+        .addColumn('version', 'integer', (col) => col.notNull())
+        .addColumn('artifact', 'text', (col) => col.notNull())
+        .addColumn('metrics', 'text', (col) => col.notNull())
+        .addColumn('params', 'text', (col) => col.notNull())
+        .addColumn('run_id', 'text')
+        .addColumn('step', 'text')
+        .addColumn('inputs', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addUniqueConstraint('model_versions_model_version_key', ['model', 'version'])
+        .execute();
+
+      await db.schema
+        .createTable('model_aliases')
+        .addColumn('model', 'text', (col) => col.notNull())
+        .addColumn('alias', 'text', (col) => col.notNull())
+        .addColumn('version', 'integer', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .addPrimaryKeyConstraint('model_aliases_pkey', ['model', 'alias'])
+        .addForeignKeyConstraint('model_aliases_version_fkey', ['model', 'version'], 'model_versions', ['model', 'version'])
+        .execute();
+    },
+  };
+}
+
+/** All migrations, by name; names sort in application order. */
+export function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+    '0001_initial': initial(dialect),
+  };
+}
+
+/** The in-code MigrationProvider handed to Kysely's Migrator. */
+export class SluiceMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: SqlDialectName) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return metadataMigrations(this.dialect);
+  }
+}
+
+/**
+ * Brings the database to the latest schema; returns the names of the migrations it applied
+ * (empty when already up to date). `schema` (PostgreSQL) is where the bookkeeping tables live.
+ */
+export async function migrateToLatest(
+  db: Kysely<any>,
+  dialect: SqlDialectName,
+  where: string,
+  schema?: string,
+): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new SluiceMigrationProvider(dialect),
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const message = errorMessage(error);
+    throw new SluiceError(
+      `Migrating the metadata database ${where}${failed === undefined ? '' : ` (migration ${failed})`} failed: ${message}`,
+      {
+        code: 'METADATA_MIGRATION',
+        cause: error,
+        context: { database: where },
+        hint: message.includes('corrupted migrations')
+          ? 'The database was migrated by a different (probably newer) version of Sluice; upgrade Sluice or use another database.'
+          : undefined,
+      },
+    );
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

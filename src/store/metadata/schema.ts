@@ -1,0 +1,108 @@
+/**
+ * Kysely table types of the metadata database (snake_case, as stored). Times are epoch ms (BIGINT);
+ * JSON fields are text. The store maps rows to the camelCase records of ../types.ts.
+ */
+import type { Generated } from 'kysely';
+
+export interface RunsTable {
+  /** Insertion order: the tie-breaker when two runs share a createdAt. */
+  seq: Generated<number>;
+  id: string;
+  pipeline: string;
+  /** JSON object. */
+  params: string;
+  partition_key: string | null;
+  state: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  error_stack: string | null;
+}
+
+export interface TaskRunsTable {
+  /** Insertion order: listTaskRuns returns task runs in creation order. */
+  seq: Generated<number>;
+  id: string;
+  run_id: string;
+  step: string;
+  state: string;
+  attempt: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  error_stack: string | null;
+  /** JSON value. */
+  output: string;
+  /** JSON array of strings. */
+  logs: string;
+}
+
+/** One row per dataset name; latest_version is the version counter, bumped in the registering transaction. */
+export interface DatasetsTable {
+  name: string;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DatasetVersionsTable {
+  id: string;
+  dataset: string;
+  version: number;
+  artifact: string;
+  /** JSON array of { name, type }. */
+  column_schema: string;
+  row_count: number;
+  content_hash: string;
+  /** JSON value. */
+  profile: string;
+  run_id: string | null;
+  step: string | null;
+  /** JSON array of ids / artifact keys. */
+  inputs: string;
+  partition_key: string | null;
+  created_at: number;
+}
+
+/** One row per model name; latest_version is the version counter. */
+export interface ModelsTable {
+  name: string;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ModelVersionsTable {
+  id: string;
+  model: string;
+  version: number;
+  artifact: string;
+  /** JSON object of name -> number (non-finite numbers stored as the strings "NaN", "Infinity", "-Infinity"). */
+  metrics: string;
+  /** JSON object. */
+  params: string;
+  run_id: string | null;
+  step: string | null;
+  /** JSON array of dataset version ids. */
+  inputs: string;
+  created_at: number;
+}
+
+export interface ModelAliasesTable {
+  model: string;
+  alias: string;
+  version: number;
+  updated_at: number;
+}
+
+export interface Database {
+  runs: RunsTable;
+  task_runs: TaskRunsTable;
+  datasets: DatasetsTable;
+  dataset_versions: DatasetVersionsTable;
+  models: ModelsTable;
+  model_versions: ModelVersionsTable;
+  model_aliases: ModelAliasesTable;
+}
