@@ -74,7 +74,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values.help || !command) { io.out(HELP); return command || values.help ? 0 : 2; }
-  const config = loadConfig({ ...io.env, SLUICE_HOME: io.env.SLUICE_HOME ?? resolve(io.cwd, '.sluice') });
+  const config = loadConfig({ ...io.env, SLUICE_HOME: resolve(io.cwd, io.env.SLUICE_HOME || '.sluice') });
   try {
     switch (command) {
       case 'run': return await cmdRun(rest, values, config, io);

@@ -11,10 +11,10 @@ export interface SluiceConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<SluiceConfig> = {}): SluiceConfig {
-  const home = resolve(overrides.home ?? env.SLUICE_HOME ?? '.sluice');
+  const home = resolve(overrides.home ?? (env.SLUICE_HOME || '.sluice'));
   return {
     home,
-    databaseUrl: overrides.databaseUrl ?? env.SLUICE_DATABASE_URL ?? undefined,
-    artifactRoot: resolve(overrides.artifactRoot ?? env.SLUICE_ARTIFACTS ?? `${home}/artifacts`),
+    databaseUrl: overrides.databaseUrl ?? (env.SLUICE_DATABASE_URL || undefined),
+    artifactRoot: resolve(overrides.artifactRoot ?? (env.SLUICE_ARTIFACTS || `${home}/artifacts`)),
   };
 }

@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,6 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { SluiceError } from '../../src/core/errors.ts';
 import { openMetadataStore, parseDatabaseUrl, resolveDatabaseUrl } from '../../src/store/index.ts';
 import type { MetadataStore, NewDatasetVersion, NewModelVersion, NewRun } from '../../src/store/index.ts';
@@ -20,13 +18,7 @@ import type { MetadataStore, NewDatasetVersion, NewModelVersion, NewRun } from '
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const storeIndexUrl = pathToFileURL(join(repoRoot, 'src/store/index.ts')).href;
 
-/** A backend under test: hands out fresh, empty databases. */
-export interface MetadataBackend {
-  name: string;
-  /** Why the backend is unavailable, if it is. */
-  skip?: string;
-  fresh(): Promise<{ url: string; dispose(): Promise<void> }>;
-}
+import { postgresBackend, sqliteBackend, type MetadataBackend } from '../helpers/databases.ts';
 
 // ---- fixtures -------------------------------------------------------------------------------------
 
@@ -471,39 +463,6 @@ export function metadataStoreConformance(backend: MetadataBackend): void {
 }
 
 // ---- backends -------------------------------------------------------------------------------------
-
-const sqliteBackend: MetadataBackend = {
-  name: 'SQLite',
-  async fresh() {
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-meta-'));
-    return { url: `sqlite:${join(dir, 'sluice.db')}`, dispose: () => rm(dir, { recursive: true, force: true }) };
-  },
-};
-
-const adminUrl = process.env.SLUICE_TEST_DATABASE_URL;
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const postgresBackend: MetadataBackend = {
-  name: 'PostgreSQL',
-  skip: adminUrl ? undefined : 'SLUICE_TEST_DATABASE_URL is not set',
-  async fresh() {
-    // A database per test: nothing leaks between tests, and dropping it cleans up everything.
-    const name = `sluice_test_${randomBytes(8).toString('hex')}`;
-    await withAdmin((c) => c.query(`create database ${name}`));
-    const url = new URL(adminUrl!);
-    url.pathname = `/${name}`;
-    return { url: url.toString(), dispose: () => withAdmin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => {}) };
-  },
-};
 
 metadataStoreConformance(sqliteBackend);
 metadataStoreConformance(postgresBackend);
