@@ -71,7 +71,7 @@ export default pipeline('flights', {
     const train = await ctx.datasets.frame(features, (t) => `SELECT * EXCLUDE (date) FROM ${t} WHERE ${split}`);
     const test = await ctx.datasets.frame(features, (t) => `SELECT * EXCLUDE (date) FROM ${t} WHERE NOT (${split})`);
     ctx.log(`train ${train.numRows.toLocaleString('en-US')} rows before ${ctx.params.testFrom}, test ${test.numRows.toLocaleString('en-US')} rows`);
-    const model = trainModel(train, {
+    const model = await trainModel(train, {
       label: LABEL, numeric: NUMERIC, categorical: CATEGORICAL,
       estimator: { type: 'logistic-regression', C: ctx.params.C, maxIter: 200 },
       onProgress: (done, total) => ctx.progress(done, total, 'fitting'),
@@ -93,7 +93,8 @@ export default pipeline('flights', {
     'held-out log loss': train.metrics.logLoss,
     model: `${train.model.name} v${train.model.version}`,
     'test rows': score.rowCount,
-    predictions: score.path,
+    'predictions dataset': `${score.name} v${score.version}`,
+    'predictions file': score.path,
   }));
 
 function sqlString(s: string): string {

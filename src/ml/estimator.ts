@@ -30,7 +30,7 @@ export interface EstimatorSpec {
   [option: string]: Json | undefined;
 }
 
-type Fitter = (frame: Frame, y: Float64Array, spec: EstimatorSpec, options: FitOptions) => Estimator;
+type Fitter = (frame: Frame, y: Float64Array, spec: EstimatorSpec, options: FitOptions) => Estimator | Promise<Estimator>;
 type Loader = (state: Json) => Estimator;
 
 const fitters = new Map<string, Fitter>();
@@ -41,10 +41,10 @@ export function registerEstimator(type: string, fit: Fitter, load: Loader): void
   loaders.set(type, load);
 }
 
-export function fitEstimator(frame: Frame, y: Float64Array, spec: EstimatorSpec, options: FitOptions): Estimator {
+export async function fitEstimator(frame: Frame, y: Float64Array, spec: EstimatorSpec, options: FitOptions): Promise<Estimator> {
   const fit = fitters.get(spec.type);
   if (!fit) throw new SluiceError(`Unknown estimator type "${spec.type}"`, { code: 'BAD_ESTIMATOR', hint: `Known types: ${[...fitters.keys()].join(', ')}.` });
-  return fit(frame, y, spec, options);
+  return await fit(frame, y, spec, options);
 }
 
 export function loadEstimator(spec: { type: string; state: Json }): Estimator {

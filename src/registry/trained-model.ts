@@ -4,7 +4,7 @@
  * turns a package back into something that scores Frames, and `scoreDataset` scores a query.
  *
  * @example
- * const model = trainModel(train, { label: 'late', numeric: ['distance'], categorical: ['origin'],
+ * const model = await trainModel(train, { label: 'late', numeric: ['distance'], categorical: ['origin'],
  *   estimator: { type: 'logistic-regression', C: 1 } });
  * const p = model.predict(test);
  * await ctx.models.register('delay', model.toPackage({ metrics: evaluateBinary(test.numbers('late'), p) }));
@@ -13,7 +13,7 @@ import { DataError } from '../core/errors.ts';
 import type { Engine } from '../engine/index.ts';
 import { FeaturePipeline, fitCategoryEncoder, fitStandardScaler, type FittedTransformer } from '../features/index.ts';
 import { Frame, numberColumn, type Column } from '../frame/frame.ts';
-import { fitEstimator, loadEstimator, type Estimator, type EstimatorSpec, type Task } from '../ml/estimator.ts';
+import { fitEstimator, loadEstimator, type Estimator, type EstimatorSpec, type Task } from '../ml/estimators.ts';
 import type { Json } from '../store/types.ts';
 import { MODEL_FORMAT, type ModelPackage } from './package.ts';
 
@@ -69,7 +69,7 @@ export class Predictor {
   }
 }
 
-export function trainModel(frame: Frame, options: TrainOptions): Predictor {
+export async function trainModel(frame: Frame, options: TrainOptions): Promise<Predictor> {
   const numeric = options.numeric ?? [];
   const categorical = options.categorical ?? [];
   const inputs = [...numeric, ...categorical];
@@ -94,7 +94,7 @@ export function trainModel(frame: Frame, options: TrainOptions): Predictor {
     x = encoder.transform(x);
   }
   const features = new FeaturePipeline(steps, inputs);
-  const estimator = fitEstimator(x, y, options.estimator, { task, categorical, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const estimator = await fitEstimator(x, y, options.estimator, { task, categorical, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   const signature = inputs.map((name) => ({ name, type: frame.column(name).kind }));
   return new Predictor(features, estimator, signature, options.label);
 }

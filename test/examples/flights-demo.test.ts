@@ -22,7 +22,7 @@ test('the flights demo trains, evaluates on held-out time, registers and scores'
   assert.equal(run.code, 0, run.stderr);
   const auc = Number(/held-out AUC: ([0-9.]+)/.exec(run.stdout)?.[1]);
   assert.ok(auc > 0.6, `held-out AUC ${auc} on a 10% sample`);
-  const predictions = /predictions: (\S+)/.exec(run.stdout)?.[1];
+  const predictions = /predictions file: (\S+)/.exec(run.stdout)?.[1];
   assert.ok(predictions && existsSync(predictions), `predictions written to ${predictions}`);
 
   const runs = JSON.parse(sluice(home, ['runs', '--json']).stdout) as { run: { state: string }; tasks: { step: string; state: string; durationMs: number }[] }[];

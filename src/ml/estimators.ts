@@ -1,0 +1,7 @@
+/**
+ * Every estimator family, registered: importing this module makes their type names usable in
+ * `trainModel({ estimator: { type } })` and loadable from model packages.
+ */
+import './linear/estimator.ts';
+
+export { fitEstimator, loadEstimator, registerEstimator, type Estimator, type EstimatorSpec, type FitOptions, type Task } from './estimator.ts';
