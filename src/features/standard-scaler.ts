@@ -8,10 +8,17 @@
  * const scaled = scaler.transform(test);
  */
 import { DataError } from '../core/errors.ts';
-import type { Frame} from '../frame/frame.ts';
-import { type Column } from '../frame/frame.ts';
+import type { Frame } from '../frame/frame.ts';
 import type { Json } from '../store/types.ts';
+import { checkDistinct, floatColumn, numericInput } from './columns.ts';
 import { registerTransformer, type FittedTransformer } from './transformer.ts';
+
+export interface StandardScalerOptions {
+  /** Subtract the mean (default true). */
+  withMean?: boolean;
+  /** Divide by the standard deviation (default true). */
+  withStd?: boolean;
+}
 
 export class StandardScaler implements FittedTransformer {
   readonly type = 'standard-scaler';
@@ -26,13 +33,12 @@ export class StandardScaler implements FittedTransformer {
   transform(frame: Frame): Frame {
     let out = frame;
     this.inputs.forEach((name, j) => {
-      const col = frame.column(name);
-      if (col.kind !== 'number') throw new DataError(`standard-scaler: column "${name}" is text; it was numeric when fitted`, { context: { column: name } });
-      const x = col.values;
+      // A text column of numbers is read as numbers; any other text is an error naming the value and row.
+      const x = numericInput(frame, name, 'standard-scaler');
       const y = new Float64Array(x.length);
       const m = this.means[j]!, s = this.scales[j]!;
       for (let i = 0; i < x.length; i++) y[i] = (x[i]! - m) / s;
-      out = out.withColumn(name, { kind: 'number', values: y, logical: 'float' } satisfies Column);
+      out = out.withColumn(name, floatColumn(y));
     });
     return out;
   }
@@ -42,17 +48,17 @@ export class StandardScaler implements FittedTransformer {
   }
 }
 
-export function fitStandardScaler(frame: Frame, columns: readonly string[]): StandardScaler {
+export function fitStandardScaler(frame: Frame, columns: readonly string[], options: StandardScalerOptions = {}): StandardScaler {
+  checkDistinct(columns, 'standard-scaler');
   const means: number[] = [];
   const scales: number[] = [];
   for (const name of columns) {
-    const x = frame.numbers(name);
+    const x = numericInput(frame, name, 'standard-scaler');
     let n = 0, mean = 0, m2 = 0;
     // Welford's update: one pass, numerically stable.
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
       if (Number.isNaN(v)) continue;
-      if (!Number.isFinite(v)) throw new DataError(`standard-scaler: column "${name}" has an infinite value at row ${i}`, { context: { column: name, row: i } });
       n++;
       const d = v - mean;
       mean += d / n;
@@ -60,8 +66,11 @@ export function fitStandardScaler(frame: Frame, columns: readonly string[]): Sta
     }
     if (n === 0) throw new DataError(`standard-scaler: column "${name}" has no non-missing value to fit on`, { context: { column: name } });
     const std = Math.sqrt(m2 / n);
-    means.push(mean);
-    scales.push(std > 0 ? std : 1);
+    means.push(options.withMean === false ? 0 : mean);
+    // Near-constant columns scale by 1, not by a rounding residue (scikit-learn's _is_constant_feature).
+    const variance = m2 / n;
+    const constant = variance <= n * Number.EPSILON * variance + (n * mean * Number.EPSILON) ** 2;
+    scales.push(options.withStd === false || constant ? 1 : std);
   }
   return new StandardScaler([...columns], means, scales);
 }
