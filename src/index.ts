@@ -22,9 +22,15 @@ export { Engine, openEngine, quoteIdent, quoteLiteral, readParquetSql, type Engi
 export { DatasetCatalog, datasetSql, type DatasetRef, type StagedDataset } from './data/index.ts';
 export { ModelRegistry, trainModel, loadPredictor, scoreDataset, Predictor, decodeModelPackage, encodeModelPackage } from './registry/index.ts';
 export type { ModelPackage, ModelRef, StagedModel, TrainOptions } from './registry/index.ts';
-export { FeaturePipeline, fitCategoryEncoder, fitStandardScaler } from './features/index.ts';
+export { FeaturePipeline, fitFeaturePipeline, fitColumnTransformer, type PipelineStep } from './features/index.ts';
 export { evaluateBinary, type BinaryMetrics } from './ml/evaluate.ts';
+export { registerEstimator, type Estimator, type EstimatorSpec } from './ml/estimators.ts';
+
+// The toolkits, by area: `features.fitOneHotEncoder`, `metrics.rocAuc`, `selection.kFold`, `linear.fitLogisticRegression`.
+export * as features from './features/index.ts';
 export * as metrics from './ml/metrics/index.ts';
+export * as selection from './ml/selection/index.ts';
+export * as linear from './ml/linear/index.ts';
 
 // Stores.
 export { openMetadataStore, openArtifactStore } from './store/index.ts';

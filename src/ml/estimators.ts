@@ -3,5 +3,6 @@
  * `trainModel({ estimator: { type } })` and loadable from model packages.
  */
 import './linear/estimator.ts';
+import './selection/calibrated-estimator.ts';
 
 export { fitEstimator, loadEstimator, registerEstimator, type Estimator, type EstimatorSpec, type FitOptions, type Task } from './estimator.ts';

@@ -11,7 +11,7 @@
  */
 import { DataError } from '../core/errors.ts';
 import type { Engine } from '../engine/index.ts';
-import { FeaturePipeline, fitCategoryEncoder, fitStandardScaler, type FittedTransformer } from '../features/index.ts';
+import { FeaturePipeline, fitCategoryEncoder, fitStandardScaler, fitTransformFeaturePipeline, type FittedTransformer, type PipelineStep } from '../features/index.ts';
 import { Frame, numberColumn, type Column } from '../frame/frame.ts';
 import { fitEstimator, loadEstimator, type Estimator, type EstimatorSpec, type Task } from '../ml/estimators.ts';
 import type { Json } from '../store/types.ts';
@@ -27,6 +27,11 @@ export interface TrainOptions {
   minCategoryFrequency?: number;
   /** Standard-scale numeric columns; default true for linear estimators. */
   scale?: boolean;
+  /**
+   * A feature pipeline of your own (fitted on the training rows only), instead of the default
+   * scaling and category encoding. The model's inputs are then the columns its steps read.
+   */
+  features?: readonly PipelineStep[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -72,29 +77,44 @@ export class Predictor {
 export async function trainModel(frame: Frame, options: TrainOptions): Promise<Predictor> {
   const numeric = options.numeric ?? [];
   const categorical = options.categorical ?? [];
-  const inputs = [...numeric, ...categorical];
-  if (inputs.length === 0) throw new DataError('trainModel needs at least one feature column (numeric or categorical)');
+  const inputs = options.features && numeric.length + categorical.length === 0
+    ? [...new Set(options.features.flatMap((s) => s.columns))]
+    : [...numeric, ...categorical];
+  if (inputs.length === 0) throw new DataError('trainModel needs at least one feature column (numeric, categorical, or a features pipeline)');
   if (frame.numRows === 0) throw new DataError('trainModel got no training rows');
   for (const name of inputs) {
     if (!frame.has(name)) throw new DataError(`Feature column "${name}" is not in the training data (columns: ${frame.names.join(', ')})`, { context: { column: name } });
   }
   const y = labelValues(frame, options.label);
   const task: Task = options.task ?? (isBinary(y) ? 'binary' : 'regression');
-  const steps: FittedTransformer[] = [];
-  const textCategorical = categorical.filter((c) => frame.column(c).kind === 'string');
-  let x = frame.select(inputs);
-  if (options.scale ?? LINEAR.has(options.estimator.type)) {
-    const scaler = fitStandardScaler(x, numeric);
-    steps.push(scaler);
-    x = scaler.transform(x);
+  let features: FeaturePipeline;
+  let x: Frame;
+  options.onProgress?.(0, 2);
+  if (options.features) {
+    // Fitted on the training rows only; steps that need it (target encoding) fit out of fold.
+    const fitted = fitTransformFeaturePipeline(frame.select(inputs), options.features);
+    features = fitted.transformer;
+    x = fitted.output;
+  } else {
+    const steps: FittedTransformer[] = [];
+    const textCategorical = categorical.filter((c) => frame.column(c).kind === 'string');
+    x = frame.select(inputs);
+    if (options.scale ?? LINEAR.has(options.estimator.type)) {
+      const scaler = fitStandardScaler(x, numeric);
+      steps.push(scaler);
+      x = scaler.transform(x);
+    }
+    if (textCategorical.length > 0) {
+      const encoder = fitCategoryEncoder(x, textCategorical, { minFrequency: options.minCategoryFrequency ?? 1 });
+      steps.push(encoder);
+      x = encoder.transform(x);
+    }
+    features = new FeaturePipeline(steps, inputs);
   }
-  if (textCategorical.length > 0) {
-    const encoder = fitCategoryEncoder(x, textCategorical, { minFrequency: options.minCategoryFrequency ?? 1 });
-    steps.push(encoder);
-    x = encoder.transform(x);
-  }
-  const features = new FeaturePipeline(steps, inputs);
-  const estimator = await fitEstimator(x, y, options.estimator, { task, categorical, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  options.onProgress?.(1, 2);
+  const estimatorCategorical = categorical.filter((c) => x.has(c));
+  const estimator = await fitEstimator(x, y, options.estimator, { task, categorical: estimatorCategorical, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  options.onProgress?.(2, 2);
   const signature = inputs.map((name) => ({ name, type: frame.column(name).kind }));
   return new Predictor(features, estimator, signature, options.label);
 }
