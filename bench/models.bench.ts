@@ -1,0 +1,104 @@
+// `npm run bench:models`: Sluice's logistic regression and random forest beside scikit-learn's on
+// the flights-3m task, in the same run, on identical prepared features.
+//
+// Features: hour, day of week, month, day of month, distance (numeric); origin, destination
+// (categorical: one-hot for the logistic regressions, codes for the forests). Label delay > 15. Train
+// on rows before 2001-05-26, test on the rest.
+// - Logistic regression: C = 1, at most 100 iterations (scikit-learn: lbfgs, max_iter=100, with
+//   StandardScaler + OneHotEncoder in a pipeline; Sluice: trainModel with scaling + category encoding).
+// - Random forest: 50 trees of depth 12 on the first 500,000 training rows, 2 threads.
+// Each model runs in its own process (peak memory is its own). Ends with one `bar ...` line per bar
+// of the issue and exits 1 if any is short.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openEngine, readParquetSql } from '../src/engine/index.ts';
+import { logLoss, rocAuc } from '../src/ml/metrics/index.ts';
+import { flightsParquetPath } from '../examples/flights/data-path.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const outDir = join(root, 'bench', 'out', 'models');
+const PYTHON = '/usr/bin/python3';
+const SETTINGS = { C: 1, maxIter: 100, trees: 50, depth: 12, forestRows: 500_000 };
+const { values: opts } = parseArgs({ options: { threads: { type: 'string', default: '2' }, models: { type: 'string', default: 'logistic,forest' } } });
+const threads = Number(opts.threads);
+const models = opts.models.split(',');
+
+interface Result { model: string; version: string; fit_seconds: number; predict_seconds: number; peak_rss_mb: number }
+interface Row extends Result { auc: number; logLoss: number }
+
+console.log(`Preparing flights-3m features on ${availableParallelism()} cores...`);
+const engine = await openEngine();
+const frame = await engine.toFrame(`
+  SELECT CAST(hour(date) AS DOUBLE) AS hour, CAST(dayofweek(date) AS DOUBLE) AS dow, CAST(month(date) AS DOUBLE) AS month,
+         CAST(day(date) AS DOUBLE) AS dom, CAST(distance AS DOUBLE) AS distance, origin, destination,
+         CAST(delay > 15 AS DOUBLE) AS label, date < TIMESTAMP '2001-05-26' AS is_train
+  FROM ${readParquetSql(flightsParquetPath())}`);
+await engine.close();
+const numeric = ['hour', 'dow', 'month', 'dom', 'distance'];
+const categorical = ['origin', 'destination'];
+const isTrain = frame.numbers('is_train');
+const trainIdx: number[] = [];
+const testIdx: number[] = [];
+for (let i = 0; i < frame.numRows; i++) (isTrain[i] === 1 ? trainIdx : testIdx).push(i);
+mkdirSync(outDir, { recursive: true });
+const write = (file: string, values: ArrayLike<number>, idx: number[]): void => {
+  const out = Float64Array.from(idx, (i) => values[i]!);
+  writeFileSync(join(outDir, file), new Uint8Array(out.buffer));
+};
+for (const name of [...numeric, ...categorical, 'label']) {
+  const c = frame.column(name);
+  const v = c.kind === 'number' ? c.values : Float64Array.from(c.codes, (x) => (x < 0 ? NaN : x));
+  write(`train_${name}.f64`, v, trainIdx);
+  write(`test_${name}.f64`, v, testIdx);
+}
+const manifest = join(outDir, 'manifest.json');
+writeFileSync(manifest, JSON.stringify({ numeric, categorical, ...SETTINGS }, null, 1));
+const labels = frame.numbers('label');
+const yTest = Float64Array.from(testIdx, (i) => labels[i]!);
+console.log(`  ${frame.numRows} rows: ${trainIdx.length} train, ${testIdx.length} test\n`);
+
+function run(name: string, cmd: string, args: string[]): Row | null {
+  const p = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+  if (p.status !== 0) { console.log(`  ${name} failed (exit ${p.status}):\n${p.stderr || p.stdout}`); return null; }
+  const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as Result;
+  const buf = readFileSync(join(outDir, `pred_${name}.f64`));
+  const pred = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+  console.log(`  ${r.model}: fit ${r.fit_seconds.toFixed(2)} s, predict ${r.predict_seconds.toFixed(3)} s`);
+  return { ...r, auc: rocAuc(yTest, pred), logLoss: logLoss(yTest, pred) };
+}
+
+const hasSklearn = spawnSync(PYTHON, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
+if (!hasSklearn) console.log(`  ${PYTHON} lacks scikit-learn: install Debian's package with\n    sudo apt-get install python3-sklearn\n`);
+const pairs: { model: string; sluice: Row | null; sklearn: Row | null }[] = [];
+for (const model of models) {
+  const sluice = run(`sluice_${model}`, process.execPath, ['--import', 'tsx', join(root, 'bench', 'models_sluice.ts'), '--manifest', manifest, '--model', model, '--threads', String(threads)]);
+  const sklearn = hasSklearn ? run(`sklearn_${model}`, PYTHON, [join(root, 'bench', 'python', 'models_reference.py'), '--manifest', manifest, '--model', model, '--threads', String(threads)]) : null;
+  pairs.push({ model, sluice, sklearn });
+}
+
+const fmt = (v: number | undefined, d: number): string => (v !== undefined && Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+console.log('\n| model | implementation | fit s | predict s | test AUC | log loss | peak MB | Sluice fit ratio |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+for (const p of pairs) {
+  for (const r of [p.sluice, p.sklearn]) {
+    if (!r) continue;
+    const ratio = r === p.sklearn && p.sluice ? `${fmt(p.sluice.fit_seconds / r.fit_seconds, 2)}x` : '';
+    console.log(`| ${p.model} | ${r.model} ${r.version} | ${fmt(r.fit_seconds, 2)} | ${fmt(r.predict_seconds, 3)} | ${fmt(r.auc, 4)} | ${fmt(r.logLoss, 4)} | ${fmt(r.peak_rss_mb, 0)} | ${ratio} |`);
+  }
+}
+console.log();
+
+const TARGETS: Record<string, { auc: number; ratio: number }> = { logistic: { auc: 0.638, ratio: 0.5 }, forest: { auc: 0.66, ratio: 1.0 } };
+let allOk = true;
+for (const p of pairs) {
+  const t = TARGETS[p.model]!;
+  const aucOk = !!p.sluice && p.sluice.auc >= t.auc;
+  const ratioOk = !!p.sluice && !!p.sklearn && p.sluice.fit_seconds <= t.ratio * p.sklearn.fit_seconds;
+  allOk &&= aucOk && ratioOk;
+  console.log(`bar ${p.model}-auc: ${fmt(p.sluice?.auc, 4)} (target >= ${t.auc}) ${aucOk ? 'ok' : 'short'}`);
+  console.log(`bar ${p.model}-fit-time-vs-sklearn: ${p.sluice && p.sklearn ? `${fmt(p.sluice.fit_seconds / p.sklearn.fit_seconds, 2)}x (${fmt(p.sluice.fit_seconds, 2)} s vs ${fmt(p.sklearn.fit_seconds, 2)} s)` : 'n/a'} (target <= ${t.ratio.toFixed(1)}x) ${ratioOk ? 'ok' : 'short'}`);
+}
+process.exit(allOk ? 0 : 1);
