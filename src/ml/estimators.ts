@@ -2,6 +2,7 @@
  * Every estimator family, registered: importing this module makes their type names usable in
  * `trainModel({ estimator: { type } })` and loadable from model packages.
  */
+import './gbdt/register.ts';
 import './linear/estimator.ts';
 import './selection/calibrated-estimator.ts';
 

@@ -1,0 +1,268 @@
+/**
+ * Gradient histograms. A histogram holds, for every slot, the sums of gradient and hessian,
+ * interleaved in one Float64Array: slot s at [2s, 2s+1]. Row counts are not accumulated (one
+ * store in three saved in the hottest loop); split search estimates a side's row count from its
+ * hessian share, as LightGBM does, and exact counts come from the partitions.
+ *
+ * Feature bundling: features with few bins are packed together into one byte, their bins' product
+ * (missing bins included) being at most 256: hour (24+1) x day of week (7+1) = 200 codes. A row
+ * then costs one histogram update per group instead of one per feature, and each feature's own
+ * histogram is the group histogram summed over the other features' digits (a few hundred slots,
+ * once per node). Features with many bins stay alone in their group, where group code = bin.
+ *
+ * Layout of a node histogram: group slots first (what rows are accumulated into, block by block),
+ * then the per-feature slots of bundled features (filled by `marginalize`). `offsets[f]` points at
+ * feature f's slots (value bins, then its missing bin) for split finding, wherever they live.
+ *
+ * The accumulation loop is the hottest code of training. It is generated per layout (one straight
+ * line per group, offsets as constants) with `new Function`: V8 then keeps every operand in
+ * registers, about twice as fast as a loop over groups. Layouts with many groups use the plain loop.
+ *
+ * @example
+ * const layout = histogramLayout([24, 7, 255]);     // hour and day of week share one group
+ * const build = histogramKernel(layout, groups, 1);
+ * build.indexed(idx, gh, groupBins, hist, start, end, 0);
+ */
+
+export interface HistogramLayout {
+  readonly numFeatures: number;
+  /** Value bins of each feature; its missing bin is slot offsets[f] + numBins[f]. */
+  readonly numBins: Int32Array;
+  /** First slot of each feature's own histogram (for split finding). */
+  readonly offsets: Int32Array;
+  readonly numGroups: number;
+  /** Group of each feature, and the multiplier of its digit in the group code. */
+  readonly groupOf: Int32Array;
+  readonly stride: Int32Array;
+  /** Features of each group (ascending digit significance). */
+  readonly groupFeatures: readonly Int32Array[];
+  /** First slot and number of codes of each group. */
+  readonly groupOffset: Int32Array;
+  readonly groupSlots: Int32Array;
+  /** Slots of the group part (what block histograms hold). */
+  readonly groupSlotsTotal: number;
+  /** All slots (group part plus bundled features' own slots). */
+  readonly slots: number;
+}
+
+/** Bundles features greedily, fewest bins first, while a group's code count stays <= 256. */
+export function histogramLayout(numBins: ArrayLike<number>): HistogramLayout {
+  const F = numBins.length;
+  const nb = Int32Array.from({ length: F }, (_, f) => numBins[f]!);
+  const order = Array.from({ length: F }, (_, f) => f).sort((a, b) => nb[a]! - nb[b]! || a - b);
+  const groups: number[][] = [];
+  let cur: number[] = [];
+  let prod = 1;
+  for (const f of order) {
+    const size = nb[f]! + 1;
+    if (cur.length > 0 && prod * size > 256) {
+      groups.push(cur);
+      cur = [];
+      prod = 1;
+    }
+    cur.push(f);
+    prod *= size;
+  }
+  if (cur.length > 0) groups.push(cur);
+  // Groups in order of their first feature, so that a layout without bundling is the identity.
+  groups.sort((a, b) => Math.min(...a) - Math.min(...b));
+  const G = groups.length;
+  const groupOf = new Int32Array(F);
+  const stride = new Int32Array(F);
+  const groupOffset = new Int32Array(G);
+  const groupSlots = new Int32Array(G);
+  const offsets = new Int32Array(F);
+  let slots = 0;
+  groups.forEach((members, g) => {
+    let s = 1;
+    for (const f of members) {
+      groupOf[f] = g;
+      stride[f] = s;
+      s *= nb[f]! + 1;
+    }
+    groupOffset[g] = slots;
+    groupSlots[g] = s;
+    slots += s;
+  });
+  const groupSlotsTotal = slots;
+  groups.forEach((members, g) => {
+    if (members.length === 1) { offsets[members[0]!] = groupOffset[g]!; return; }
+    for (const f of members) {
+      offsets[f] = slots;
+      slots += nb[f]! + 1;
+    }
+  });
+  return {
+    numFeatures: F, numBins: nb, offsets, numGroups: G, groupOf, stride,
+    groupFeatures: groups.map((m) => Int32Array.from(m)), groupOffset, groupSlots, groupSlotsTotal, slots,
+  };
+}
+
+/**
+ * Per-feature bins, either one row-major matrix (F bytes per row) or one array per feature
+ * (column-major, which binning writes fastest).
+ */
+export type FeatureBins = Uint8Array | readonly Uint8Array[];
+
+/** Rows held by per-feature bins of F features. */
+export function featureBinsRows(bins: FeatureBins, F: number): number {
+  return bins instanceof Uint8Array ? (F > 0 ? bins.length / F : 0) : (bins[0]?.length ?? 0);
+}
+
+/** Packs per-feature bins into group codes: row-major (G per row) and column-major (n per group). */
+export function encodeGroups(layout: HistogramLayout, bins: FeatureBins, n: number, rowMajor: Uint8Array, colMajor: Uint8Array | null): void {
+  const F = layout.numFeatures;
+  const G = layout.numGroups;
+  const code = new Uint8Array(n);
+  for (let g = 0; g < G; g++) {
+    const members = layout.groupFeatures[g]!;
+    for (let j = 0; j < members.length; j++) {
+      const f = members[j]!;
+      const s = layout.stride[f]!;
+      if (bins instanceof Uint8Array) {
+        if (j === 0) for (let r = 0, p = f; r < n; r++, p += F) code[r] = bins[p]!;
+        else for (let r = 0, p = f; r < n; r++, p += F) code[r]! += bins[p]! * s;
+      } else {
+        const col = bins[f]!;
+        if (j === 0) code.set(col.subarray(0, n));
+        else for (let r = 0; r < n; r++) code[r]! += col[r]! * s;
+      }
+    }
+    for (let r = 0, q = g; r < n; r++, q += G) rowMajor[q] = code[r]!;
+    if (colMajor) colMajor.set(code, g * n);
+  }
+}
+
+/** The digit (bin) of feature f in a group code. */
+export function digitOf(layout: HistogramLayout, f: number, code: number): number {
+  return Math.floor(code / layout.stride[f]!) % (layout.numBins[f]! + 1);
+}
+
+/** A group-level direction table from a feature-level one (bin -> 1 when left). */
+export function groupLut(layout: HistogramLayout, f: number, lut: Uint8Array, out: Uint8Array, at: number): void {
+  const g = layout.groupOf[f]!;
+  const slots = layout.groupSlots[g]!;
+  for (let code = 0; code < 256; code++) out[at + code] = code < slots ? lut[digitOf(layout, f, code)]! : 0;
+}
+
+/** Fills bundled features' own slots of a node histogram from its group slots (for the listed groups). */
+export function marginalize(layout: HistogramLayout, hist: Float64Array, groups: ArrayLike<number>, count: number): void {
+  for (let j = 0; j < count; j++) {
+    const g = groups[j]!;
+    const members = layout.groupFeatures[g]!;
+    if (members.length === 1) continue;
+    for (const f of members) hist.fill(0, layout.offsets[f]! * 2, (layout.offsets[f]! + layout.numBins[f]! + 1) * 2);
+    const base = layout.groupOffset[g]!;
+    const slots = layout.groupSlots[g]!;
+    for (let code = 0; code < slots; code++) {
+      const s = (base + code) * 2;
+      const gs = hist[s]!;
+      const hs = hist[s + 1]!;
+      if (gs === 0 && hs === 0) continue;
+      for (const f of members) {
+        const t = (layout.offsets[f]! + (Math.floor(code / layout.stride[f]!) % (layout.numBins[f]! + 1))) * 2;
+        hist[t]! += gs;
+        hist[t + 1]! += hs;
+      }
+    }
+  }
+}
+
+/** Adds rows to a histogram: rows idx[a..b) (indexed) or rows a..b (sequential). `k2` = 2 * output index. */
+export interface HistogramKernel {
+  indexed(idx: Int32Array, gh: Float32Array, bins: Uint8Array, hist: Float64Array, a: number, b: number, k2: number): void;
+  sequential(gh: Float32Array, bins: Uint8Array, hist: Float64Array, a: number, b: number, k2: number): void;
+}
+
+type IndexedFn = HistogramKernel['indexed'];
+type SequentialFn = HistogramKernel['sequential'];
+
+const UNROLL_MAX_GROUPS = 64;
+const cache = new Map<string, HistogramKernel>();
+
+/**
+ * The kernel for a layout, the groups to accumulate (ascending) and `outputs` gradient pairs per
+ * row. Cached: every tree of a fit reuses it.
+ */
+export function histogramKernel(layout: HistogramLayout, groups: Int32Array, outputs: number): HistogramKernel {
+  const key = `${layout.numGroups}|${outputs}|${Array.from(groups, (g) => `${g}:${layout.groupOffset[g]}`).join(',')}`;
+  let k = cache.get(key);
+  if (k === undefined) {
+    k = groups.length <= UNROLL_MAX_GROUPS ? unrolled(layout, groups, outputs) : looped(layout, groups, outputs);
+    if (cache.size > 256) cache.clear();
+    cache.set(key, k);
+  }
+  return k;
+}
+
+function unrolled(layout: HistogramLayout, groups: Int32Array, outputs: number): HistogramKernel {
+  const G = layout.numGroups;
+  const row = (r: string, g: string, h: string): string[] => {
+    const lines = [`{ const q = ${r} * ${2 * outputs} + k2; const ${g} = gh[q], ${h} = gh[q + 1]; const p = ${r} * ${G}; let s = 0;`];
+    for (const grp of groups) {
+      lines.push(`s = (bins[p + ${grp}] + ${layout.groupOffset[grp]}) << 1; hist[s] += ${g}; hist[s + 1] += ${h};`);
+    }
+    lines.push('}');
+    return lines;
+  };
+  // Two rows per iteration: about 10% faster (more independent work in flight).
+  const loop = (next: (i: string) => string, head: string): string => [
+    "'use strict';",
+    head,
+    'for (; i + 2 <= b; i += 2) {',
+    `const r0 = ${next('i')}; const r1 = ${next('i + 1')};`,
+    ...row('r0', 'g0', 'h0'),
+    ...row('r1', 'g1', 'h1'),
+    '}',
+    'if (i < b) {',
+    `const r0 = ${next('i')};`,
+    ...row('r0', 'g0', 'h0'),
+    '}',
+  ].join('\n');
+  // Generated from integers only (group indices and offsets), never from user data.
+  const indexed = new Function('idx', 'gh', 'bins', 'hist', 'a', 'b', 'k2', loop((i) => `idx[${i}]`, 'let i = a;')) as IndexedFn;
+  const sequential = new Function('gh', 'bins', 'hist', 'a', 'b', 'k2', loop((i) => i, 'let i = a;')) as SequentialFn;
+  return { indexed, sequential };
+}
+
+function looped(layout: HistogramLayout, groups: Int32Array, outputs: number): HistogramKernel {
+  const G = layout.numGroups;
+  const ng = groups.length;
+  const offs = new Int32Array(ng);
+  for (let j = 0; j < ng; j++) offs[j] = layout.groupOffset[groups[j]!]!;
+  const gs = groups.slice();
+  const stride = 2 * outputs;
+  const row = (r: number, gh: Float32Array, bins: Uint8Array, hist: Float64Array, k2: number): void => {
+    const q = r * stride + k2;
+    const g = gh[q]!;
+    const h = gh[q + 1]!;
+    const p = r * G;
+    for (let j = 0; j < ng; j++) {
+      const s = (bins[p + gs[j]!]! + offs[j]!) << 1;
+      hist[s]! += g;
+      hist[s + 1]! += h;
+    }
+  };
+  return {
+    indexed(idx, gh, bins, hist, a, b, k2) {
+      for (let i = a; i < b; i++) row(idx[i]!, gh, bins, hist, k2);
+    },
+    sequential(gh, bins, hist, a, b, k2) {
+      for (let r = a; r < b; r++) row(r, gh, bins, hist, k2);
+    },
+  };
+}
+
+/**
+ * out = sum of the histograms of the listed blocks, added in block order: the fixed order makes the
+ * result independent of how blocks were spread over threads. Only the first `len` numbers.
+ */
+export function reduceHistograms(blocks: Float64Array, stride: number, len: number, which: ArrayLike<number>, count: number, out: Float64Array): void {
+  if (count === 0) { out.fill(0, 0, len); return; }
+  const first = which[0]! * stride;
+  for (let i = 0; i < len; i++) out[i] = blocks[first + i]!;
+  for (let j = 1; j < count; j++) {
+    const base = which[j]! * stride;
+    for (let i = 0; i < len; i++) out[i]! += blocks[base + i]!;
+  }
+}
