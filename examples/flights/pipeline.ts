@@ -11,6 +11,13 @@ import { pipeline, trainModel, scoreDataset, evaluateBinary } from 'sluice';
 import { flightsParquetPath } from './data-path.ts';
 
 const LABEL = 'late';
+
+/** The model families the demo can train: pick one with `--param model=gbdt` (or change the default below). */
+const ESTIMATORS = {
+  'logistic-regression': { type: 'logistic-regression', C: 1.0, maxIter: 200 },
+  gbdt: { type: 'gbdt', numTrees: 100, maxLeaves: 31, learningRate: 0.1, threads: 2, seed: 1 },
+  'random-forest': { type: 'random-forest', trees: 50, maxDepth: 12, threads: 2, seed: 1 },
+} as const;
 const NUMERIC = ['distance', 'day_of_month'];
 const CATEGORICAL = ['origin', 'destination', 'hour', 'day_of_week', 'month'];
 
@@ -22,8 +29,8 @@ export default pipeline('flights', {
     samplePercent: 100,
     /** First day of the held-out test period. */
     testFrom: '2001-05-26',
-    /** Inverse regularization strength of the logistic regression. */
-    C: 1.0,
+    /** Which model family to train: logistic-regression, gbdt or random-forest. */
+    model: 'logistic-regression',
   },
   description: 'Flight delay prediction on flights-3m (vega-datasets)',
 })
@@ -73,12 +80,12 @@ export default pipeline('flights', {
     ctx.log(`train ${train.numRows.toLocaleString('en-US')} rows before ${ctx.params.testFrom}, test ${test.numRows.toLocaleString('en-US')} rows`);
     const model = await trainModel(train, {
       label: LABEL, numeric: NUMERIC, categorical: CATEGORICAL,
-      estimator: { type: 'logistic-regression', C: ctx.params.C, maxIter: 200 },
+      estimator: estimatorFor(ctx.params.model),
       onProgress: (done, total) => ctx.progress(done, total, 'fitting'),
     });
     const metrics = evaluateBinary(test.numbers(LABEL), model.predict(test));
     ctx.log(`held-out AUC ${metrics.auc.toFixed(4)}, log loss ${metrics.logLoss.toFixed(4)}`);
-    const registered = await ctx.models.register('flights_delay', model.toPackage({ metrics, params: { testFrom: ctx.params.testFrom, C: ctx.params.C } }), { inputs: [features] });
+    const registered = await ctx.models.register('flights_delay', model.toPackage({ metrics, params: { testFrom: ctx.params.testFrom, model: ctx.params.model } }), { inputs: [features] });
     return { model: registered, metrics };
   })
   .step('score', ['train', 'features'], async ({ train, features }, ctx) => {
@@ -96,6 +103,12 @@ export default pipeline('flights', {
     'predictions dataset': `${score.name} v${score.version}`,
     'predictions file': score.path,
   }));
+
+function estimatorFor(name: string): { type: string; [option: string]: string | number } {
+  const spec = (ESTIMATORS as Record<string, { type: string }>)[name];
+  if (!spec) throw new Error(`Unknown model "${name}"; choose one of ${Object.keys(ESTIMATORS).join(', ')}`);
+  return { ...spec };
+}
 
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;

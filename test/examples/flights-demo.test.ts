@@ -40,6 +40,16 @@ test('the flights demo trains, evaluates on held-out time, registers and scores'
   assert.equal(clean[0]!.rowCount + quarantine[0]!.rowCount, raw[0]!.rowCount, 'clean + quarantined = input');
 });
 
+test('the demo trains the other model families by one param', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, () => {
+  for (const model of ['gbdt']) {
+    const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
+    const run = sluice(home, ['run', demo, '--param', 'samplePercent=5', '--param', `model=${model}`]);
+    assert.equal(run.code, 0, run.stderr);
+    const auc = Number(/held-out AUC: ([0-9.]+)/.exec(run.stdout)?.[1]);
+    assert.ok(auc > 0.6, `${model}: held-out AUC ${auc} on a 5% sample`);
+  }
+});
+
 test('SIGTERM during the demo marks the run cancelled and registers nothing half-made', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
   const child = spawn(process.execPath, [bin, 'run', demo], { cwd: root, env: { ...process.env, SLUICE_HOME: home } });
