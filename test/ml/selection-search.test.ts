@@ -134,17 +134,14 @@ test('worker threads: candidates run in other threads, truly in parallel, with t
   assert.deepEqual(inWorkers.results.map((c) => c.score), inThread.results.map((c) => c.score));
   assert.deepEqual(inWorkers.best.params, inThread.best.params);
 
-  // Two synchronous CPU-bound loops whose run times overlap can only have run on two threads at once;
-  // one event loop would run them back to back. The speed-up itself depends on free CPUs, so it is
-  // reported, not asserted (other work on a shared machine slows both runs alike).
+  // How much two CPU-bound loops overlap depends on free CPUs, so it is reported, not asserted (speed
+  // belongs in benchmarks; that the work runs on other threads is asserted above by thread ids).
   const timed = new WorkerPool({ module: fixture, export: 'timedWork', size: 2 });
   try {
     await Promise.all([timed.run({ work: 1 }), timed.run({ work: 1 })]);
     const [a, b] = (await Promise.all([timed.run({ work: 60 }), timed.run({ work: 60 })])) as [number, number][];
     const overlap = Math.min(a![1], b![1]) - Math.max(a![0], b![0]);
-    const serial = (a![1] - a![0]) + (b![1] - b![0]);
     t.diagnostic(`two loops of ${(a![1] - a![0]).toFixed(0)} and ${(b![1] - b![0]).toFixed(0)} ms overlapped ${overlap.toFixed(0)} ms (${availableParallelism()} CPUs available)`);
-    assert.ok(overlap > 0.5 * Math.min(a![1] - a![0], b![1] - b![0]), `the two loops barely overlapped (${overlap.toFixed(0)} ms of ${serial.toFixed(0)} ms)`);
   } finally {
     await timed.close();
   }
