@@ -54,11 +54,10 @@ if args.model == 'logistic':
     ])
     X_train, X_test, y_fit = train, test, y_train
 else:
-    # The forest sees category codes as numbers (as the Sluice forest is given them), on the first
-    # `forestRows` training rows.
-    n = m['forestRows']
+    # The forest sees category codes as numbers, on the sampled training rows (forest_*.f64).
     model = RandomForestClassifier(n_estimators=m['trees'], max_depth=m['depth'], n_jobs=args.threads, random_state=0)
-    X_train, X_test, y_fit = train[:n], test, y_train[:n]
+    X_train = np.column_stack([load('forest', n) for n in names])
+    X_test, y_fit = test, load('forest', 'label')
 
 t0 = time.perf_counter()
 model.fit(X_train, y_fit)

@@ -4,6 +4,7 @@
  */
 import './gbdt/register.ts';
 import './linear/estimator.ts';
+import './forest/estimator.ts';
 import './selection/calibrated-estimator.ts';
 
 export { fitEstimator, loadEstimator, registerEstimator, type Estimator, type EstimatorSpec, type FitOptions, type Task } from './estimator.ts';
