@@ -41,7 +41,7 @@ test('the flights demo trains, evaluates on held-out time, registers and scores'
 });
 
 test('the demo trains the other model families by one param', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, () => {
-  for (const model of ['gbdt']) {
+  for (const model of ['gbdt', 'random-forest']) {
     const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
     const run = sluice(home, ['run', demo, '--param', 'samplePercent=5', '--param', `model=${model}`]);
     assert.equal(run.code, 0, run.stderr);
