@@ -19,7 +19,12 @@ export { Frame, numberColumn, stringColumn, type Column, type NumberColumn, type
 export { Engine, openEngine, quoteIdent, quoteLiteral, readParquetSql, type EngineOptions } from './engine/index.ts';
 
 // Datasets and models.
-export { DatasetCatalog, datasetSql, type DatasetRef, type StagedDataset } from './data/index.ts';
+export { DatasetCatalog, datasetSql, type DatasetRef, type DatasetSnapshot, type StagedDataset } from './data/index.ts';
+// Collecting data (sources, incremental ingest) and checking it (expectation suites, quarantine).
+export { arrow, csv, json, ndjson, parquet, postgres, tsv, ingest } from './data/index.ts';
+export type { CsvOptions, IncrementalPolicy, IngestResult, RetentionPolicy, Source } from './data/index.ts';
+export { suite, ingestValidated, validateDataset, formatReport, ValidationError } from './quality/index.ts';
+export type { DriftPolicy, Expect, Expectation, Suite, ValidationReport } from './quality/index.ts';
 export { ModelRegistry, trainModel, loadPredictor, scoreDataset, Predictor, decodeModelPackage, encodeModelPackage } from './registry/index.ts';
 export type { ModelPackage, ModelRef, StagedModel, TrainOptions } from './registry/index.ts';
 export { FeaturePipeline, fitFeaturePipeline, fitColumnTransformer, type PipelineStep } from './features/index.ts';

@@ -3,7 +3,7 @@
  *
  *   sluice run <file> [--param k=v ...] [--partition P] [--json] [--verbose]
  *   sluice runs [--limit N] [--json]          sluice runs show <id> [--json]
- *   sluice datasets [--json]                  sluice datasets show <name> [--json]
+ *   sluice datasets [--json]                  sluice datasets show <name>[@version] [--json]
  *   sluice models [--json]
  *
  * Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.
@@ -18,7 +18,8 @@ import { newId } from '../core/ids.ts';
 import { openEngine } from '../engine/index.ts';
 import { PipelineBuilder, runPipeline, type Params, type PipelineGraph } from '../orchestrator/index.ts';
 import { openArtifactStore, openMetadataStore } from '../store/index.ts';
-import type { MetadataStore } from '../store/types.ts';
+import { formatReport, type ValidationReport } from '../quality/index.ts';
+import type { DatasetVersionRecord, MetadataStore } from '../store/types.ts';
 import { formatDuration, formatNumber, formatTime, stateMark, table } from './format.ts';
 import { createProgressReporter } from './progress.ts';
 
@@ -47,7 +48,7 @@ Usage:
   sluice runs [--limit N] [--json]
   sluice runs show <run-id> [--json]
   sluice datasets [--json]
-  sluice datasets show <name> [--json]
+  sluice datasets show <name>[@version] [--json]
   sluice models [--json]
 
 State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.`;
@@ -222,22 +223,68 @@ async function cmdDatasets(store: MetadataStore, json: boolean | undefined, io: 
   return 0;
 }
 
-async function cmdDatasetShow(store: MetadataStore, name: string | undefined, json: boolean | undefined, io: CliIO): Promise<number> {
-  if (!name) throw new UsageError('sluice datasets show needs a dataset name (see `sluice datasets`)');
+/**
+ * `sluice datasets show <name>[@version]`: the version's lineage, partitions, column profile (with top
+ * values and a histogram sketch), its validation report and ingest state, and the version history.
+ */
+async function cmdDatasetShow(store: MetadataStore, spec: string | undefined, json: boolean | undefined, io: CliIO): Promise<number> {
+  if (!spec) throw new UsageError('sluice datasets show needs a dataset name (see `sluice datasets`)');
+  const at = spec.lastIndexOf('@');
+  const name = at > 0 ? spec.slice(0, at) : spec;
+  const wanted = at > 0 ? Number(spec.slice(at + 1)) : undefined;
+  if (wanted !== undefined && !(Number.isInteger(wanted) && wanted > 0)) throw new UsageError(`expected <name>@<version>, got "${spec}"`);
   const versions = await store.listDatasetVersions(name);
-  const latest = versions[0];
-  if (!latest) throw new SluiceError(`No dataset named "${name}"`, { code: 'NOT_FOUND', hint: 'List datasets with `sluice datasets`.' });
-  if (json) { io.out(JSON.stringify(versions, null, 2)); return 0; }
-  io.out(`dataset ${name}: ${versions.length} version(s); latest v${latest.version}, ${formatNumber(latest.rowCount)} rows, hash ${latest.contentHash.slice(0, 16)}\n  lineage: run ${latest.runId ?? '-'}, step ${latest.step ?? '-'}${latest.inputs.length ? `, from ${latest.inputs.join(', ')}` : ''}\n`);
-  const profile = Array.isArray(latest.profile) ? (latest.profile as Record<string, unknown>[]) : [];
-  io.out(table(['column', 'type', 'nulls', 'distinct', 'min', 'max', 'mean', 'std', 'median'], profile.map((p) => [
+  const shown = wanted === undefined ? versions[0] : versions.find((v) => v.version === wanted);
+  if (!versions[0]) throw new SluiceError(`No dataset named "${name}"`, { code: 'NOT_FOUND', hint: 'List datasets with `sluice datasets`.' });
+  if (!shown) throw new SluiceError(`Dataset "${name}" has no version ${wanted}`, { code: 'NOT_FOUND', hint: `\`sluice datasets show ${name}\` lists its versions.` });
+  if (json) { io.out(JSON.stringify(wanted === undefined ? versions : shown, null, 2)); return 0; }
+  const live = versions.filter((v) => v.expiredAt === null);
+  const partitions = new Map<string, DatasetVersionRecord>();
+  for (const v of live) if (v.partition !== null && !partitions.has(v.partition)) partitions.set(v.partition, v);
+  io.out(`dataset ${name}: ${versions.length} version(s)${versions.length > live.length ? ` (${versions.length - live.length} expired)` : ''}; showing v${shown.version}${shown.expiredAt !== null ? ' (expired)' : ''}, ${formatNumber(shown.rowCount)} rows, hash ${shown.contentHash.slice(0, 16)}`);
+  io.out(`  lineage: run ${shown.runId ?? '-'}, step ${shown.step ?? '-'}${shown.partition ? `, partition ${shown.partition}` : ''}${shown.inputs.length ? `, from ${shown.inputs.slice(0, 3).join(', ')}${shown.inputs.length > 3 ? ` (+${shown.inputs.length - 3})` : ''}` : ''}`);
+  const ingestState = shown.meta['ingest'] as Record<string, unknown> | undefined;
+  if (ingestState && typeof ingestState === 'object') {
+    const wm = ingestState['watermarkUpTo'] ? `, watermark ${String(ingestState['watermarkColumn'])} up to ${String(ingestState['watermarkUpTo'])}` : '';
+    io.out(`  ingest: ${String(ingestState['mode'])} from ${String(ingestState['source'])}, ${formatNumber(Number(ingestState['sourceRows'] ?? 0))} rows read${wm}`);
+  }
+  const retention = shown.meta['retention'] as Record<string, unknown> | undefined;
+  if (retention && typeof retention === 'object') io.out(`  retention: ${Object.entries(retention).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`);
+  if (partitions.size > 1 || (partitions.size === 1 && live.length > 1)) {
+    const parts = [...partitions.values()].sort((a, b) => (a.partition! < b.partition! ? -1 : 1));
+    io.out(`  current content: ${parts.length} partition(s), ${formatNumber(parts.reduce((n, p) => n + p.rowCount, 0))} rows`);
+  }
+  const profile = Array.isArray(shown.profile) ? (shown.profile as Record<string, unknown>[]) : [];
+  io.out(`\n${table(['column', 'type', 'nulls', 'distinct', 'min', 'max', 'mean', 'std', 'median', 'top values', 'histogram'], profile.map((p) => [
     String(p['name']), String(p['type']), `${(100 * Number(p['nullFraction'] ?? 0)).toFixed(1)}%`, formatNumber(p['distinct'] as number | null),
-    String(p['min'] ?? '-').slice(0, 24), String(p['max'] ?? '-').slice(0, 24), formatNumber(p['mean'] as number | null, 3), formatNumber(p['std'] as number | null, 3), String(p['q50'] ?? '-').slice(0, 24),
-  ])));
+    String(p['min'] ?? '-').slice(0, 19), String(p['max'] ?? '-').slice(0, 19), formatNumber(p['mean'] as number | null, 3), formatNumber(p['std'] as number | null, 3),
+    String(p['q50'] ?? '-').slice(0, 19), topValues(p['top']), sparkline(p['histogram']),
+  ]))}`);
+  const validation = shown.meta['validation'];
+  if (validation && typeof validation === 'object' && !Array.isArray(validation)) io.out(`\n${formatReport(validation as unknown as ValidationReport)}`);
+  if (partitions.size > 1) {
+    io.out(`\n${table(['partition', 'version', 'rows', 'created', 'run'], [...partitions.values()].sort((a, b) => (a.partition! < b.partition! ? -1 : 1)).map((v) => [v.partition!, String(v.version), formatNumber(v.rowCount), formatTime(v.createdAt), v.runId ?? '']))}`);
+  }
   if (versions.length > 1) {
-    io.out(`\n${table(['version', 'rows', 'created', 'run', 'partition'], versions.map((v) => [String(v.version), formatNumber(v.rowCount), formatTime(v.createdAt), v.runId ?? '', v.partition ?? '']))}`);
+    io.out(`\n${table(['version', 'rows', 'created', 'run', 'partition', 'state'], versions.slice(0, 30).map((v) => [
+      String(v.version), formatNumber(v.rowCount), formatTime(v.createdAt), v.runId ?? '', v.partition ?? '', v.expiredAt !== null ? `expired ${formatTime(v.expiredAt)}` : 'live',
+    ]))}`);
   }
   return 0;
+}
+
+function topValues(top: unknown): string {
+  if (!Array.isArray(top) || top.length === 0) return '-';
+  return (top as { value: string; share: number }[]).slice(0, 3).map((t) => `${String(t.value).slice(0, 12)} ${(100 * t.share).toFixed(0)}%`).join(', ');
+}
+
+/** A histogram as a row of block characters (height = share of rows in the bin). */
+function sparkline(histogram: unknown): string {
+  if (!Array.isArray(histogram) || histogram.length === 0) return '-';
+  const shares = (histogram as { share: number }[]).map((b) => b.share);
+  const max = Math.max(...shares);
+  const blocks = ' ▁▂▃▄▅▆▇█';
+  return shares.map((x) => (max > 0 ? blocks[Math.min(8, Math.ceil((8 * x) / max))] : ' ')).join('');
 }
 
 async function cmdModels(store: MetadataStore, json: boolean | undefined, io: CliIO): Promise<number> {

@@ -1,19 +1,31 @@
 /**
  * The dataset catalog: named datasets with immutable versions (a Parquet snapshot in the artifact store,
- * schema, row count, content hash, column profile, lineage).
+ * schema, row count, content hash, column profile, lineage, partition, and a JSON `meta` object with the
+ * ingest state and validation report).
  *
- * Writing is two-phase so that nothing half-made is ever registered: `stage` writes and hashes the
- * Parquet file into the artifact store (atomic rename); `commit` registers the version in the metadata
- * store. The orchestrator commits a step's staged datasets only once the step has succeeded.
+ * Writing is two-phase so that nothing half-made is ever registered: `stage` (or `stageFile`) writes and
+ * hashes the Parquet file into the artifact store (atomic rename); `commit` registers the version in the
+ * metadata store. The orchestrator commits a step's staged datasets only once the step has succeeded.
+ *
+ * Partitions: a version may belong to a partition (`month=2001-03`). The dataset's current content is
+ * the latest live version of each partition (`current`), so re-ingesting a partition replaces it rather
+ * than adding rows twice. A retention policy, recorded with a version, expires older versions on commit.
+ *
+ * @example
+ * const catalog = new DatasetCatalog(store, artifacts);
+ * const staged = await catalog.stage(engine, 'sales', 'SELECT * FROM raw', { runId: null, step: null, inputs: [], partition: null });
+ * const ref = await catalog.commit(staged);
+ * const all = await catalog.current('sales'); // every partition's latest version
  */
 import { join } from 'node:path';
 import { DataError, SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { Engine } from '../engine/index.ts';
-import { quoteIdent, readParquetSql } from '../engine/index.ts';
+import type { ColumnSchema, Engine } from '../engine/index.ts';
+import { parquetScanSql, quoteIdent, readParquetSql } from '../engine/index.ts';
 import { Frame } from '../frame/frame.ts';
 import type { ArtifactStore, DatasetVersionRecord, Json, MetadataStore } from '../store/types.ts';
 import { profileDataset } from './profile.ts';
+import { checkRetention, versionsToExpire, type RetentionPolicy } from './retention.ts';
 
 export interface DatasetRef {
   readonly kind: 'dataset';
@@ -25,6 +37,10 @@ export interface DatasetRef {
   readonly contentHash: string;
   /** Local path of the Parquet snapshot, readable by the engine. */
   readonly path: string;
+  readonly partition: string | null;
+  /** Ingest state, validation report, retention policy ({} when none). */
+  readonly meta: { readonly [key: string]: Json };
+  readonly createdAt: number;
 }
 
 export interface StagedDataset {
@@ -38,14 +54,35 @@ export interface StagedDataset {
   readonly contentHash: string;
   readonly profile: Json;
   readonly lineage: Lineage;
+  /** The version's partition; default lineage.partition (the run's partition). */
+  readonly partition?: string | null;
+  readonly meta?: { [key: string]: Json };
+}
+
+/** A dataset's current content: the latest live version of each partition (one version if unpartitioned). */
+export interface DatasetSnapshot {
+  readonly kind: 'dataset-snapshot';
+  readonly name: string;
+  /** Newest version first. */
+  readonly parts: readonly DatasetRef[];
+  readonly rowCount: number;
 }
 
 export interface Lineage {
   runId: string | null;
   step: string | null;
-  /** Dataset version ids (or artifact keys) this was made from. */
+  /** Dataset version ids (or artifact keys, `file:` paths) this was made from. */
   inputs: string[];
   partition: string | null;
+}
+
+export interface StageOptions {
+  /** The version's partition (overrides lineage.partition). */
+  partition?: string | null;
+  /** Recorded with the version (must be JSON). */
+  meta?: { [key: string]: Json };
+  /** Expire older versions on commit. */
+  retention?: RetentionPolicy;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -58,23 +95,29 @@ export function isStagedDataset(v: unknown): v is StagedDataset {
   return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'staged-dataset';
 }
 
+export function isDatasetSnapshot(v: unknown): v is DatasetSnapshot {
+  return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'dataset-snapshot';
+}
+
 export class DatasetCatalog {
   readonly #store: MetadataStore;
   readonly #artifacts: ArtifactStore;
+  readonly #now: () => number;
 
-  constructor(store: MetadataStore, artifacts: ArtifactStore) {
+  constructor(store: MetadataStore, artifacts: ArtifactStore, options: { now?: () => number } = {}) {
     this.#store = store;
     this.#artifacts = artifacts;
+    this.#now = options.now ?? Date.now;
   }
 
   /**
    * Writes `source` (a SQL query or a Frame) as a Parquet snapshot into the artifact store and profiles it.
    * Nothing is registered until `commit`.
    */
-  async stage(engine: Engine, name: string, source: string | Frame, lineage: Lineage): Promise<StagedDataset> {
+  async stage(engine: Engine, name: string, source: string | Frame, lineage: Lineage, options: StageOptions = {}): Promise<StagedDataset> {
     checkName(name);
     const id = newId('dsv');
-    const tmp = join(this.#artifacts.tempDir(), `${id}.parquet`);
+    const tmp = this.tempFile(id);
     let sql: string;
     let tempTable: string | undefined;
     if (source instanceof Frame) {
@@ -91,19 +134,39 @@ export class DatasetCatalog {
     } finally {
       if (tempTable) await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(tempTable)}`);
     }
-    const artifact = await this.#artifacts.putFile(tmp);
-    const path = this.#artifacts.path(artifact);
-    const src = readParquetSql(path);
+    const src = readParquetSql(tmp);
     const schema = await engine.describe(`SELECT * FROM ${src}`);
     const rowCount = Number(await engine.scalar(`SELECT count(*) FROM ${src}`));
-    const profile = await profileDataset(engine, src);
+    const profile = await profileDataset(engine, src, { schema });
+    return this.stageFile(name, tmp, { id, schema, rowCount, profile, lineage, ...options });
+  }
+
+  /** A path in the artifact store's scratch folder for a Parquet file that `stageFile` will take. */
+  tempFile(id: string = newId('dsv')): string {
+    return join(this.#artifacts.tempDir(), `${id}.parquet`);
+  }
+
+  /**
+   * Moves an already written Parquet file into the artifact store as a staged version; the caller
+   * provides what it already knows (schema, row count, profile) so nothing is read again.
+   */
+  async stageFile(name: string, file: string, info: StageOptions & { id?: string; schema: ColumnSchema[]; rowCount: number | Promise<number>; profile: Json | Promise<Json>; lineage: Lineage }): Promise<StagedDataset> {
+    checkName(name);
+    if (info.retention) checkRetention(info.retention);
+    // Hashing the file (Node) and profiling (DuckDB's threads) overlap when the caller passes promises.
+    const [artifact, profile, rowCount] = await Promise.all([this.#artifacts.putFile(file), info.profile, info.rowCount]);
+    const meta: { [key: string]: Json } = { ...(info.meta ?? {}) };
+    if (info.retention) meta['retention'] = { ...info.retention } as { [key: string]: Json };
     return {
-      kind: 'staged-dataset', id, name, artifact, path, schema, rowCount,
-      contentHash: artifact.replace(/^sha256:/, ''), profile, lineage,
+      kind: 'staged-dataset', id: info.id ?? newId('dsv'), name, artifact, path: this.#artifacts.path(artifact),
+      schema: info.schema.map((c) => ({ name: c.name, type: c.type })), rowCount,
+      contentHash: artifact.replace(/^sha256:/, ''), profile, lineage: info.lineage,
+      ...(info.partition !== undefined ? { partition: info.partition } : {}),
+      ...(Object.keys(meta).length > 0 ? { meta } : {}),
     };
   }
 
-  /** Registers a staged dataset as the next version of its name. */
+  /** Registers a staged dataset as the next version of its name, then applies its retention policy. */
   async commit(staged: StagedDataset): Promise<DatasetRef> {
     const record = await this.#store.registerDatasetVersion({
       id: staged.id,
@@ -116,9 +179,26 @@ export class DatasetCatalog {
       runId: staged.lineage.runId,
       step: staged.lineage.step,
       inputs: staged.lineage.inputs,
-      partition: staged.lineage.partition,
+      partition: staged.partition !== undefined ? staged.partition : staged.lineage.partition,
+      ...(staged.meta ? { meta: staged.meta } : {}),
     });
+    const retention = staged.meta?.['retention'];
+    if (retention && typeof retention === 'object' && !Array.isArray(retention)) await this.applyRetention(staged.name, retention as RetentionPolicy);
     return this.toRef(record);
+  }
+
+  /**
+   * Expires versions of `name` beyond `policy` and deletes the snapshots nothing live references.
+   * Returns the expired version numbers.
+   */
+  async applyRetention(name: string, policy: RetentionPolicy): Promise<number[]> {
+    checkRetention(policy);
+    const now = this.#now();
+    const expire = versionsToExpire(await this.#store.listDatasetVersions(name), policy, now);
+    if (expire.length === 0) return [];
+    const orphans = await this.#store.expireDatasetVersions(name, expire, now);
+    for (const key of orphans) await this.#artifacts.delete(key);
+    return expire;
   }
 
   /** The given version of a dataset, or its latest. */
@@ -129,6 +209,11 @@ export class DatasetCatalog {
         code: 'NOT_FOUND', context: { dataset: name }, hint: 'List datasets with `sluice datasets`.',
       });
     }
+    if (record.expiredAt !== null) {
+      throw new SluiceError(`Version ${record.version} of dataset "${name}" was expired by its retention policy`, {
+        code: 'EXPIRED', context: { dataset: name, version: record.version }, hint: `Read a live version; \`sluice datasets show ${name}\` lists them.`,
+      });
+    }
     return this.toRef(record);
   }
 
@@ -137,20 +222,46 @@ export class DatasetCatalog {
     return record ? this.toRef(record) : undefined;
   }
 
+  /** Every version, newest first (expired ones included: see `expiredAt` in the records). */
+  async versions(name: string): Promise<DatasetVersionRecord[]> {
+    return this.#store.listDatasetVersions(name);
+  }
+
+  /** The current content: the latest live version of each partition; undefined if the dataset does not exist. */
+  async current(name: string): Promise<DatasetSnapshot | undefined> {
+    const versions = await this.#store.listDatasetVersions(name);
+    if (versions.length === 0) return undefined;
+    const seen = new Set<string>();
+    const parts: DatasetRef[] = [];
+    for (const v of versions) {
+      if (v.expiredAt !== null) continue;
+      const key = v.partition ?? '\u0000';
+      if (seen.has(key)) continue;
+      seen.add(key);
+      parts.push(this.toRef(v));
+    }
+    return { kind: 'dataset-snapshot', name, parts, rowCount: parts.reduce((n, p) => n + p.rowCount, 0) };
+  }
+
   toRef(record: DatasetVersionRecord): DatasetRef {
     return {
       kind: 'dataset', id: record.id, name: record.dataset, version: record.version, rowCount: record.rowCount,
       schema: record.schema, contentHash: record.contentHash, path: this.#artifacts.path(record.artifact),
+      partition: record.partition, meta: record.meta ?? {}, createdAt: record.createdAt,
     };
   }
 }
 
-/** SQL table expression reading a dataset version (or a staged one). */
-export function datasetSql(ref: DatasetRef | StagedDataset): string {
+/** SQL table expression reading a dataset version, a staged one, or a snapshot (all its partitions). */
+export function datasetSql(ref: DatasetRef | StagedDataset | DatasetSnapshot): string {
+  if (isDatasetSnapshot(ref)) {
+    if (ref.parts.length === 0) throw new SluiceError(`Dataset "${ref.name}" has no live version`, { code: 'NOT_FOUND', context: { dataset: ref.name } });
+    return ref.parts.length === 1 ? readParquetSql(ref.parts[0]!.path) : parquetScanSql(ref.parts.map((p) => p.path), { unionByName: true });
+  }
   return readParquetSql(ref.path);
 }
 
-function checkName(name: string): void {
+export function checkName(name: string): void {
   if (!NAME.test(name)) {
     throw new SluiceError(`Dataset name ${JSON.stringify(name)} is not valid`, { code: 'BAD_NAME', hint: 'Use letters, digits, "_", "-" and "."; start with a letter or "_".' });
   }

@@ -11,6 +11,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DataError, SluiceError } from '../core/errors.ts';
 import type { Frame } from '../frame/frame.ts';
+import { appendBatches, type AppendSchema, type ColumnBatch } from './append.ts';
 import { describe, extractFrame } from './extract.ts';
 import { loadFrame } from './load.ts';
 import { quoteLiteral } from './sql.ts';
@@ -88,6 +89,14 @@ export class Engine {
   /** Creates table `name` from a Frame, rows in order. */
   async fromFrame(frame: Frame, name: string, options: { temp?: boolean } = {}): Promise<void> {
     await this.#guard(`load ${name}`, () => loadFrame(this.#conn, frame, name, options));
+  }
+
+  /**
+   * Creates temp table `name` from columnar batches (Arrow IPC, PostgreSQL cursors) through the appender.
+   * Returns the row count. `onBatch` may throw to stop (cancellation).
+   */
+  async appendBatches(name: string, schema: readonly AppendSchema[], batches: AsyncIterable<ColumnBatch> | Iterable<ColumnBatch>, onBatch?: (rows: number) => void): Promise<number> {
+    return this.#guard(`load ${name}`, () => appendBatches(this.#conn, name, schema, batches, onBatch));
   }
 
   /** Writes a query's result to one Parquet file (zstd). */

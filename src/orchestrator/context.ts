@@ -5,8 +5,9 @@
 import { CancelledError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Engine } from '../engine/index.ts';
-import type { DatasetCatalog} from '../data/index.ts';
-import { datasetSql, type DatasetRef, type StagedDataset } from '../data/index.ts';
+import type { DatasetCatalog, DatasetSnapshot, IncrementalPolicy, RetentionPolicy, Source } from '../data/index.ts';
+import { datasetSql, ingest, type DatasetRef, type StagedDataset } from '../data/index.ts';
+import { ingestValidated, validateDataset, type DriftPolicy, type Suite, type ValidationReport } from '../quality/index.ts';
 import type { Frame } from '../frame/frame.ts';
 import type { ModelRegistry} from '../registry/index.ts';
 import { type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
@@ -21,13 +22,57 @@ export interface RunInfo {
 
 export interface StepDatasets {
   /** Writes a query's result or a Frame as the next version of dataset `name` (registered when the step succeeds). */
-  write(name: string, source: string | Frame, options?: { inputs?: (DatasetRef | StagedDataset | string)[] }): Promise<StagedDataset>;
+  write(name: string, source: string | Frame, options?: { inputs?: (DatasetRef | StagedDataset | string)[]; retention?: RetentionPolicy }): Promise<StagedDataset>;
   /** SQL table expression for a dataset, e.g. `SELECT * FROM ${ctx.datasets.sql(ref)}`. */
-  sql(ref: DatasetRef | StagedDataset): string;
+  sql(ref: DatasetRef | StagedDataset | DatasetSnapshot): string;
   /** Reads a whole dataset (or a query over it) into a Frame. */
-  frame(ref: DatasetRef | StagedDataset, query?: (table: string) => string): Promise<Frame>;
+  frame(ref: DatasetRef | StagedDataset | DatasetSnapshot, query?: (table: string) => string): Promise<Frame>;
   /** The latest registered version of a dataset, if any. */
   latest(name: string): Promise<DatasetRef | undefined>;
+  /** A dataset's current content: the latest live version of each partition. */
+  current(name: string): Promise<DatasetSnapshot | undefined>;
+  /**
+   * Collects what is new in `source` into dataset `name` (see IncrementalPolicy), validated by `suite`
+   * when given (bad rows to the quarantine). Versions are registered when the step succeeds.
+   *
+   * @example
+   * const r = await ctx.datasets.ingest('flights', parquet(path), { incremental: { by: 'partition', key: 'month' }, suite: flightsSuite });
+   */
+  ingest(name: string, source: Source, options?: StepIngestOptions): Promise<StepIngestResult>;
+}
+
+export interface StepIngestOptions {
+  incremental?: IncrementalPolicy;
+  /** Partition mode: the partitions to collect; default the run's partition when it has one, else all new ones. */
+  partitions?: readonly string[];
+  suite?: Suite<unknown>;
+  schemaDrift?: DriftPolicy;
+  /** Dataset for bad rows; default `<name>_quarantine`. */
+  quarantine?: string;
+  retention?: RetentionPolicy;
+  /** "Now" for freshness expectations (epoch ms), e.g. the run's logical date. */
+  now?: number;
+}
+
+export interface StepIngestResult {
+  dataset: string;
+  /** The staged versions (registered refs once the step has succeeded): one per batch read. */
+  versions: StagedDataset[];
+  quarantined: StagedDataset[];
+  rows: number;
+  quarantinedRows: number;
+  skipped: { partition: string | null; reason: string }[];
+  notes: string[];
+  reports: ValidationReport[];
+}
+
+export interface StepQuality {
+  /**
+   * Checks a dataset version or snapshot against a suite (throws ValidationError on a failing
+   * expectation). With `output`, also writes the clean rows as a version of that dataset and the bad
+   * ones to its quarantine.
+   */
+  validate(input: DatasetRef | StagedDataset | DatasetSnapshot, suite: Suite<unknown>, options?: { output?: string; quarantine?: string; schemaDrift?: DriftPolicy; retention?: RetentionPolicy; now?: number }): Promise<{ report: ValidationReport; clean: StagedDataset | null; quarantine: StagedDataset | null }>;
 }
 
 export interface StepModels {
@@ -49,6 +94,7 @@ export interface StepContext<P extends Params = Params> {
   readonly signal: AbortSignal;
   readonly artifacts: ArtifactStore;
   readonly datasets: StepDatasets;
+  readonly quality: StepQuality;
   readonly models: StepModels;
   log(message: string): void;
   /** Reports progress of a long step: `done` of `total` units. */
@@ -97,7 +143,7 @@ export function createStepContext(deps: ContextDeps): { ctx: StepContext; pendin
         throwIfCancelled();
         const staged = await deps.catalog.stage(deps.engine, name, source, {
           runId: deps.run.id, step: deps.step, inputs: lineageInputs(options?.inputs), partition: deps.run.partition,
-        });
+        }, options?.retention ? { retention: options.retention } : {});
         throwIfCancelled();
         pending.datasets.push(staged);
         return staged;
@@ -108,6 +154,39 @@ export function createStepContext(deps: ContextDeps): { ctx: StepContext; pendin
         return deps.engine.toFrame(query ? query(table) : `SELECT * FROM ${table}`);
       },
       latest: (name) => deps.catalog.find(name),
+      current: (name) => deps.catalog.current(name),
+      async ingest(name, source, options = {}) {
+        throwIfCancelled();
+        const incremental = options.incremental ?? { by: 'snapshot' as const };
+        const partitions = options.partitions ?? (incremental.by === 'partition' && deps.run.partition ? [deps.run.partition] : undefined);
+        const request = {
+          dataset: name, source, incremental, lineage: { runId: deps.run.id, step: deps.step, inputs: [], partition: deps.run.partition },
+          signal: deps.signal, log: (line: string) => ctx.log(line),
+          ...(partitions ? { partitions } : {}), ...(options.quarantine ? { quarantine: options.quarantine } : {}),
+          ...(options.retention ? { retention: options.retention } : {}),
+        };
+        const result = options.suite
+          ? await ingestValidated(deps.engine, deps.catalog, { ...request, suite: options.suite, ...(options.schemaDrift ? { schemaDrift: options.schemaDrift } : {}), ...(options.now !== undefined ? { now: options.now } : {}) })
+          : { ...(await ingest(deps.engine, deps.catalog, request)), reports: [] };
+        throwIfCancelled();
+        pending.datasets.push(...result.staged, ...result.quarantined);
+        return {
+          dataset: name, versions: result.staged, quarantined: result.quarantined, rows: result.rows, quarantinedRows: result.quarantinedRows,
+          skipped: result.skipped, notes: result.notes, reports: result.reports,
+        };
+      },
+    },
+    quality: {
+      async validate(input, suite, options = {}) {
+        throwIfCancelled();
+        const out = await validateDataset(deps.engine, deps.catalog, input, suite, {
+          ...options, lineage: { runId: deps.run.id, step: deps.step, inputs: [], partition: deps.run.partition },
+        });
+        throwIfCancelled();
+        for (const d of [out.clean, out.quarantine]) if (d) pending.datasets.push(d);
+        ctx.log(`validation ${out.report.status}: ${out.report.rows.clean} clean rows, ${out.report.rows.quarantined} quarantined (suite ${suite.name})`);
+        return out;
+      },
     },
     models: {
       async register(name, pkg, options) {

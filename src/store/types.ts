@@ -53,7 +53,14 @@ export interface DatasetVersionRecord {
   step: string | null;
   inputs: string[];
   partition: string | null;
+  /**
+   * A JSON object about the version, written once with it: ingest state (source fingerprint, partition,
+   * watermark), the validation report, the retention policy. `{}` when nothing was recorded.
+   */
+  meta: { [key: string]: Json };
   createdAt: number;
+  /** When a retention policy expired this version (its snapshot may be deleted); null while it is live. */
+  expiredAt: number | null;
 }
 
 export interface ModelVersionRecord {
@@ -74,7 +81,7 @@ export type NewRun = Omit<RunRecord, 'startedAt' | 'finishedAt' | 'error' | 'err
 export type NewTaskRun = Pick<TaskRunRecord, 'id' | 'runId' | 'step' | 'state'>;
 export type RunPatch = Partial<Pick<RunRecord, 'state' | 'startedAt' | 'finishedAt' | 'error' | 'errorStack'>>;
 export type TaskRunPatch = Partial<Omit<TaskRunRecord, 'id' | 'runId' | 'step'>>;
-export type NewDatasetVersion = Omit<DatasetVersionRecord, 'version' | 'createdAt'>;
+export type NewDatasetVersion = Omit<DatasetVersionRecord, 'version' | 'createdAt' | 'meta' | 'expiredAt'> & { meta?: { [key: string]: Json } };
 export type NewModelVersion = Omit<ModelVersionRecord, 'version' | 'createdAt'>;
 
 export interface MetadataStore {
@@ -102,6 +109,12 @@ export interface MetadataStore {
   listDatasetVersions(dataset: string): Promise<DatasetVersionRecord[]>;
   /** One row per dataset: its latest version. */
   listDatasets(): Promise<DatasetVersionRecord[]>;
+  /**
+   * Marks versions of a dataset expired at `at` (retention); their rows stay, for lineage. Versions
+   * already expired keep their time. Returns the artifact keys of the newly expired versions that no
+   * live (unexpired) dataset version references any more: the caller may delete those files.
+   */
+  expireDatasetVersions(dataset: string, versions: readonly number[], at: number): Promise<string[]>;
 
   /** Atomically assigns the next version number of the model and inserts it. */
   registerModelVersion(v: NewModelVersion): Promise<ModelVersionRecord>;
@@ -129,4 +142,6 @@ export interface ArtifactStore {
   has(key: string): Promise<boolean>;
   /** A scratch directory on the same filesystem, for temp files that putFile will consume. */
   tempDir(): string;
+  /** Removes an artifact (retention); removing a key that is not there is a no-op. */
+  delete(key: string): Promise<void>;
 }

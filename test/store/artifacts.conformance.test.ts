@@ -140,6 +140,18 @@ export function artifactStoreConformance(backend: ArtifactBackend): void {
       assert.deepEqual(Buffer.from(await store.get(key)), Buffer.from(full));
     });
 
+    it('delete removes an artifact; deleting a missing key is a no-op', async () => {
+      const key = await store.put(new TextEncoder().encode('to be deleted'));
+      assert.equal(await store.has(key), true);
+      await store.delete(key);
+      assert.equal(await store.has(key), false);
+      await store.delete(key);
+      await assert.rejects(store.delete('sha256:nope'), (err: unknown) => err instanceof SluiceError);
+      // The same bytes can be stored again afterwards.
+      assert.equal(await store.put(new TextEncoder().encode('to be deleted')), key);
+      assert.equal(await store.has(key), true);
+    });
+
     it('tempDir() exists and is writable', async () => {
       assert.ok(statSync(store.tempDir()).isDirectory());
       await writeFile(join(store.tempDir(), 'probe'), 'x');

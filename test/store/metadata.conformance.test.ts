@@ -347,7 +347,7 @@ export function metadataStoreConformance(backend: MetadataBackend): void {
       const s3 = await store.registerDatasetVersion(newDatasetVersion('s3', 'sales', { rowCount: 30 }));
       const a1 = await store.registerDatasetVersion(newDatasetVersion('a1', 'alpha'));
       assert.deepEqual([s1.version, s2.version, w1.version, s3.version, a1.version], [1, 2, 1, 3, 1]);
-      assert.deepEqual({ ...s2, createdAt: 0 }, { ...newDatasetVersion('s2', 'sales', { rowCount: 20 }), version: 2, createdAt: 0 });
+      assert.deepEqual({ ...s2, createdAt: 0 }, { ...newDatasetVersion('s2', 'sales', { rowCount: 20 }), version: 2, createdAt: 0, meta: {}, expiredAt: null });
 
       assert.deepEqual(await store.getDatasetVersion('sales'), s3);
       assert.deepEqual(await store.getDatasetVersion('sales', 2), s2);
@@ -359,6 +359,39 @@ export function metadataStoreConformance(backend: MetadataBackend): void {
       assert.deepEqual(await store.listDatasetVersions('nope'), []);
       assert.deepEqual(await store.listDatasets(), [a1, s3, w1]);
       await assert.rejects(store.getDatasetVersion('sales', 0), isSluiceError(/version 0/));
+    });
+
+    it('keeps a JSON meta object with each dataset version', async () => {
+      const meta = { ingest: { partition: 'month=2001-01', watermark: { column: 'ts', hi: '2001-01-31 23:59:00' }, fingerprint: 'abc' }, validation: { status: 'warned', counts: [1, 2.5, null] } };
+      const v = await store.registerDatasetVersion({ ...newDatasetVersion('m1', 'flights'), meta });
+      assert.deepEqual(v.meta, meta);
+      assert.deepEqual((await store.getDatasetVersion('flights'))?.meta, meta);
+      assert.deepEqual((await store.getDatasetVersionById('m1'))?.meta, meta);
+      assert.deepEqual((await store.listDatasets())[0]?.meta, meta);
+      assert.deepEqual((await store.registerDatasetVersion(newDatasetVersion('m2', 'flights'))).meta, {});
+      await assert.rejects(store.registerDatasetVersion({ ...newDatasetVersion('m3', 'flights'), meta: [1, 2] as never }), isSluiceError(/meta/));
+    });
+
+    it('expires dataset versions and reports the artifacts nothing live references', async () => {
+      const art = (c: string): string => `sha256:${c.repeat(64)}`;
+      await store.registerDatasetVersion(newDatasetVersion('e1', 'events', { artifact: art('1') }));
+      await store.registerDatasetVersion(newDatasetVersion('e2', 'events', { artifact: art('2') }));
+      await store.registerDatasetVersion(newDatasetVersion('e3', 'events', { artifact: art('3') }));
+      // Same content as e2, in another dataset: its file must survive e2's expiry.
+      await store.registerDatasetVersion(newDatasetVersion('o1', 'other', { artifact: art('2') }));
+      assert.equal((await store.getDatasetVersion('events', 1))?.expiredAt, null);
+      const orphans = await store.expireDatasetVersions('events', [1, 2], 1_700_000_123_456);
+      assert.deepEqual(orphans, [art('1')]);
+      assert.equal((await store.getDatasetVersion('events', 1))?.expiredAt, 1_700_000_123_456);
+      assert.equal((await store.getDatasetVersion('events', 2))?.expiredAt, 1_700_000_123_456);
+      assert.equal((await store.getDatasetVersion('events', 3))?.expiredAt, null);
+      assert.deepEqual((await store.listDatasetVersions('events')).map((v) => [v.version, v.expiredAt !== null]), [[3, false], [2, true], [1, true]]);
+      // Expiring again changes nothing and reports nothing; the other dataset's copy keeps art('2') alive.
+      assert.deepEqual(await store.expireDatasetVersions('events', [1, 2], 1_800_000_000_000), []);
+      assert.equal((await store.getDatasetVersion('events', 1))?.expiredAt, 1_700_000_123_456);
+      assert.deepEqual(await store.expireDatasetVersions('other', [1], 1_800_000_000_000), [art('2')]);
+      assert.deepEqual(await store.expireDatasetVersions('events', [], 1_800_000_000_000), []);
+      await assert.rejects(store.expireDatasetVersions('events', [0], 1), isSluiceError(/version 0/));
     });
 
     it('a failed registration uses up no version number', async () => {

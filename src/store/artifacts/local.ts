@@ -161,6 +161,16 @@ export class LocalArtifactStore implements ArtifactStore {
     return this.#tmp;
   }
 
+  async delete(key: string): Promise<void> {
+    const file = this.#file(parseKey(key));
+    try {
+      await unlink(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new SluiceError(`Cannot delete artifact ${key} from ${this.description}: ${errorMessage(err)}`, { code: 'ARTIFACT_IO', cause: err, context: { artifact: key } });
+    }
+  }
+
   #file(hex: string): string {
     return join(this.root, 'sha256', hex.slice(0, 2), hex.slice(2));
   }

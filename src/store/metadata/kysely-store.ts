@@ -239,6 +239,8 @@ export class KyselyMetadataStore implements MetadataStore {
       step: v.step ?? null,
       inputs: jsonText(v.inputs ?? [], `inputs of ${where}`),
       partition_key: v.partition ?? null,
+      meta: jsonText(metaObject(v.meta, where), `meta of ${where}`),
+      expired_at: null,
     };
     const row = await this.#guard(`registering ${where}`, () =>
       this.#db.transaction().execute(async (trx) => {
@@ -292,6 +294,32 @@ export class KyselyMetadataStore implements MetadataStore {
         .execute(),
     );
     return rows.map(toDatasetVersion);
+  }
+
+  async expireDatasetVersions(dataset: string, versions: readonly number[], at: number): Promise<string[]> {
+    for (const v of versions) requireVersion(v, `dataset ${dataset}`);
+    const when = requiredTime(at, `expiry time of dataset ${dataset}`);
+    if (versions.length === 0) return [];
+    return this.#guard(`expiring versions ${versions.join(', ')} of dataset ${dataset}`, () =>
+      this.#db.transaction().execute(async (trx) => {
+        const expired: string[] = [];
+        for (const part of chunks([...versions])) {
+          const rows = await trx.selectFrom('dataset_versions').select('artifact')
+            .where('dataset', '=', dataset).where('version', 'in', part).where('expired_at', 'is', null).execute();
+          expired.push(...rows.map((r) => r.artifact));
+          await trx.updateTable('dataset_versions').set({ expired_at: when })
+            .where('dataset', '=', dataset).where('version', 'in', part).where('expired_at', 'is', null).execute();
+        }
+        const candidates = [...new Set(expired)];
+        const stillUsed = new Set<string>();
+        for (const part of chunks(candidates)) {
+          const rows = await trx.selectFrom('dataset_versions').select('artifact').distinct()
+            .where('artifact', 'in', part).where('expired_at', 'is', null).execute();
+          for (const r of rows) stillUsed.add(r.artifact);
+        }
+        return candidates.filter((a) => !stillUsed.has(a)).sort();
+      }),
+    );
   }
 
   // ---- model versions -----------------------------------------------------------------------------
@@ -476,8 +504,16 @@ function toDatasetVersion(r: DatasetVersionsTable): DatasetVersionRecord {
     step: r.step,
     inputs: parseJson(r.inputs, `inputs of ${where}`) as string[],
     partition: r.partition_key,
+    meta: parseJson(r.meta, `meta of ${where}`) as { [key: string]: Json },
     createdAt: toNumber(r.created_at),
+    expiredAt: toNullableNumber(r.expired_at),
   };
+}
+
+function metaObject(meta: unknown, where: string): { [key: string]: Json } {
+  if (meta === undefined || meta === null) return {};
+  if (typeof meta !== 'object' || Array.isArray(meta)) throw new SluiceError(`meta of ${where} must be a JSON object`, { code: 'METADATA_ARGUMENT' });
+  return meta as { [key: string]: Json };
 }
 
 function toModelVersion(r: ModelVersionsTable): ModelVersionRecord {

@@ -131,10 +131,25 @@ function initial(dialect: SqlDialectName): Migration {
   };
 }
 
+/**
+ * Dataset versions get `meta` (a JSON object: ingest state, validation report, retention policy) and
+ * `expired_at` (retention). The artifact index serves "is this snapshot still referenced?".
+ */
+function datasetVersionMeta(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('dataset_versions').addColumn('meta', 'text', (col) => col.notNull().defaultTo('{}')).execute();
+      await db.schema.alterTable('dataset_versions').addColumn('expired_at', 'bigint').execute();
+      await db.schema.createIndex('dataset_versions_artifact_idx').on('dataset_versions').column('artifact').execute();
+    },
+  };
+}
+
 /** All migrations, by name; names sort in application order. */
 export function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
+    '0002_dataset_version_meta': datasetVersionMeta(),
   };
 }
 

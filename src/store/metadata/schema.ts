@@ -64,6 +64,10 @@ export interface DatasetVersionsTable {
   inputs: string;
   partition_key: string | null;
   created_at: number;
+  /** JSON object (migration 0002). */
+  meta: string;
+  /** Epoch ms when retention expired the version; null while live (migration 0002). */
+  expired_at: number | null;
 }
 
 /** One row per model name; latest_version is the version counter. */
