@@ -1,14 +1,17 @@
 /**
  * The flights demo: predict whether a US flight departs more than 15 minutes late.
  *
- * ingest -> validate (bad rows quarantined with reasons) -> features (SQL in DuckDB) -> train (fitted
- * transformers + regularized logistic regression on the rows before `testFrom`) -> evaluate on the
- * held-out time -> register the model -> batch-score the test period to a Parquet dataset.
+ * ingest by month (validated while read: bad rows quarantined with the expectations they broke) ->
+ * validate the whole dataset -> features (SQL in DuckDB) -> train (fitted transformers + a model on
+ * the rows before `testFrom`) -> evaluate on the held-out time -> register the model -> batch-score
+ * the test period to a Parquet dataset.
  *
- * Run: npx sluice run examples/flights/pipeline.ts [--param samplePercent=10]
+ * Run: ./bin/sluice.js run examples/flights/pipeline.ts [--param model=gbdt] [--partition 2001-05]
+ * A month already ingested with the same content is skipped, so a second run only retrains.
  */
-import { pipeline, trainModel, scoreDataset, evaluateBinary } from 'sluice';
+import { parquet, pipeline, trainModel, scoreDataset, evaluateBinary } from 'sluice';
 import { flightsParquetPath } from './data-path.ts';
+import { flightsDatasetSuite, flightsSuite, month } from './suites.ts';
 
 const LABEL = 'late';
 
@@ -25,8 +28,6 @@ export default pipeline('flights', {
   params: {
     /** Parquet file to read; empty means the copy shipped by vega-datasets. */
     source: '',
-    /** Percentage of rows to read (a seeded Bernoulli sample), for quick tries and tests. */
-    samplePercent: 100,
     /** First day of the held-out test period. */
     testFrom: '2001-05-26',
     /** Which model family to train: logistic-regression, gbdt or random-forest. */
@@ -35,30 +36,25 @@ export default pipeline('flights', {
   description: 'Flight delay prediction on flights-3m (vega-datasets)',
 })
   .step('ingest', [], async (_in, ctx) => {
+    // By month: with --partition 2001-03 a run takes that month only; without, every month not yet
+    // ingested (or changed since). Each month is validated while it is read.
     const path = ctx.params.source || flightsParquetPath();
-    const pct = ctx.params.samplePercent;
-    if (!(pct > 0 && pct <= 100)) throw new Error(`samplePercent must be in (0, 100], got ${pct}`);
-    const sample = pct < 100 ? ` USING SAMPLE ${pct}% (bernoulli, 7)` : '';
-    const raw = await ctx.datasets.write('flights_raw', `SELECT * FROM read_parquet(${sqlString(path)})${sample}`, { inputs: [`file:${path}`] });
-    ctx.log(`${raw.rowCount.toLocaleString('en-US')} rows from ${path}`);
-    return raw;
+    const result = await ctx.datasets.ingest('flights', parquet(path), {
+      incremental: { by: 'partition', key: month, changed: 'replace' },
+      suite: flightsSuite,
+      quarantine: 'flights_quarantine',
+      retention: { keepVersions: 3 },
+    });
+    ctx.log(`${result.rows.toLocaleString('en-US')} clean rows in ${result.versions.length} month(s), ${result.quarantinedRows.toLocaleString('en-US')} quarantined; ${result.skipped.length} month(s) unchanged`);
+    return { rows: result.rows, quarantinedRows: result.quarantinedRows, months: result.versions.length, unchanged: result.skipped.length };
   })
   .step('validate', ['ingest'], async ({ ingest }, ctx) => {
-    // A row is bad when a field the model needs is missing or impossible; each bad row keeps its reason.
-    const reason = `concat_ws('; ',
-        CASE WHEN date IS NULL THEN 'date is null' END,
-        CASE WHEN origin IS NULL OR destination IS NULL THEN 'airport is null' END,
-        CASE WHEN origin = destination THEN 'origin equals destination' END,
-        CASE WHEN distance IS NULL OR distance <= 0 THEN 'distance is not positive' END,
-        CASE WHEN delay IS NULL THEN 'delay is null' END,
-        CASE WHEN delay < -120 OR delay > 24 * 60 THEN 'delay outside [-120, 1440] minutes' END)`;
-    const src = ctx.datasets.sql(ingest);
-    await ctx.engine.run(`CREATE OR REPLACE TEMP TABLE checked AS SELECT *, NULLIF(${reason}, '') AS _reason FROM ${src}`);
-    const clean = await ctx.datasets.write('flights_clean', 'SELECT * EXCLUDE (_reason) FROM checked WHERE _reason IS NULL', { inputs: [ingest] });
-    const bad = await ctx.datasets.write('flights_quarantine', 'SELECT * RENAME (_reason AS reason) FROM checked WHERE _reason IS NOT NULL', { inputs: [ingest] });
-    if (clean.rowCount + bad.rowCount !== ingest.rowCount) throw new Error('validation lost rows');
-    ctx.log(`${clean.rowCount.toLocaleString('en-US')} clean rows, ${bad.rowCount.toLocaleString('en-US')} quarantined`);
-    return { clean, quarantined: bad.rowCount };
+    // Whole-dataset checks over every month collected so far.
+    const clean = await ctx.datasets.current('flights');
+    if (!clean) throw new Error('no month of flights has been ingested yet');
+    const { report } = await ctx.quality.validate(clean, flightsDatasetSuite);
+    ctx.log(`${clean.rowCount.toLocaleString('en-US')} rows in ${clean.parts.length} month(s): ${report.status}`);
+    return { clean, quarantinedThisRun: ingest.quarantinedRows, status: report.status };
   })
   .step('features', ['validate'], async ({ validate }, ctx) => {
     const features = await ctx.datasets.write('flights_features', `
@@ -70,7 +66,7 @@ export default pipeline('flights', {
              CAST(distance AS DOUBLE) AS distance,
              origin, destination,
              CAST(delay > 15 AS DOUBLE) AS ${LABEL}
-      FROM ${ctx.datasets.sql(validate.clean)}`, { inputs: [validate.clean] });
+      FROM ${ctx.datasets.sql(validate.clean)}`, { inputs: [...validate.clean.parts] });
     return features;
   })
   .step('train', ['features'], async ({ features }, ctx) => {

@@ -6,6 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { flightsParquetPath } from '../../examples/flights/data-path.ts';
+import { openEngine, readParquetSql } from '../../src/engine/index.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/sluice.js');
@@ -16,12 +18,12 @@ function sluice(home: string, args: string[]): { code: number | null; stdout: st
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('the flights demo trains, evaluates on held-out time, registers and scores', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, () => {
+test('the flights demo trains, evaluates on held-out time, registers and scores', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
-  const run = sluice(home, ['run', demo, '--param', 'samplePercent=10']);
+  const run = sluice(home, ['run', demo, '--partition', '2001-05']);
   assert.equal(run.code, 0, run.stderr);
   const auc = Number(/held-out AUC: ([0-9.]+)/.exec(run.stdout)?.[1]);
-  assert.ok(auc > 0.6, `held-out AUC ${auc} on a 10% sample`);
+  assert.ok(auc > 0.6, `held-out AUC ${auc} on May 2001 (test from May 26)`);
   const predictions = /predictions file: (\S+)/.exec(run.stdout)?.[1];
   assert.ok(predictions && existsSync(predictions), `predictions written to ${predictions}`);
 
@@ -34,19 +36,33 @@ test('the flights demo trains, evaluates on held-out time, registers and scores'
   assert.equal(models[0]!.model.model, 'flights_delay');
   assert.ok(Math.abs(models[0]!.model.metrics['auc']! - auc) < 1e-4);
 
+  // Every May row is either in the clean dataset or in quarantine, with its reasons.
   const quarantine = JSON.parse(sluice(home, ['datasets', 'show', 'flights_quarantine', '--json']).stdout) as { rowCount: number }[];
-  const clean = JSON.parse(sluice(home, ['datasets', 'show', 'flights_clean', '--json']).stdout) as { rowCount: number }[];
-  const raw = JSON.parse(sluice(home, ['datasets', 'show', 'flights_raw', '--json']).stdout) as { rowCount: number }[];
-  assert.equal(clean[0]!.rowCount + quarantine[0]!.rowCount, raw[0]!.rowCount, 'clean + quarantined = input');
+  const clean = JSON.parse(sluice(home, ['datasets', 'show', 'flights', '--json']).stdout) as { rowCount: number; partition: string }[];
+  assert.equal(clean[0]!.partition, 'month=2001-05');
+  const engine = await openEngine();
+  try {
+    const input = await engine.scalar(`SELECT count(*) FROM ${readParquetSql(flightsParquetPath())} WHERE strftime(date, '%Y-%m') = '2001-05'`);
+    assert.equal(clean[0]!.rowCount + quarantine[0]!.rowCount, input, 'clean + quarantined = input');
+    assert.ok(quarantine[0]!.rowCount > 0, 'May has bad rows to quarantine');
+  } finally {
+    await engine.close();
+  }
+
+  // A second run of the same batch adds no rows: the month is unchanged, so it is skipped.
+  const again = sluice(home, ['run', demo, '--partition', '2001-05']);
+  assert.equal(again.code, 0, again.stderr);
+  const after = JSON.parse(sluice(home, ['datasets', 'show', 'flights', '--json']).stdout) as { rowCount: number }[];
+  assert.equal(after.length, 1, 'still one version of May');
 });
 
 test('the demo trains the other model families by one param', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, () => {
   for (const model of ['gbdt', 'random-forest']) {
     const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
-    const run = sluice(home, ['run', demo, '--param', 'samplePercent=5', '--param', `model=${model}`]);
+    const run = sluice(home, ['run', demo, '--partition', '2001-05', '--param', `model=${model}`]);
     assert.equal(run.code, 0, run.stderr);
     const auc = Number(/held-out AUC: ([0-9.]+)/.exec(run.stdout)?.[1]);
-    assert.ok(auc > 0.6, `${model}: held-out AUC ${auc} on a 5% sample`);
+    assert.ok(auc > 0.6, `${model}: held-out AUC ${auc} on May 2001`);
   }
 });
 
@@ -68,6 +84,6 @@ test('SIGTERM during the demo marks the run cancelled and registers nothing half
   assert.equal(states['validate'], 'cancelled');
   for (const s of ['features', 'train', 'score', 'summary']) assert.equal(states[s], 'cancelled');
   const datasets = (JSON.parse(sluice(home, ['datasets', '--json']).stdout) as { dataset: string }[]).map((d) => d.dataset);
-  assert.deepEqual(datasets, ['flights_raw'], 'only the finished step registered its dataset');
+  assert.deepEqual(datasets.sort(), ['flights', 'flights_quarantine'], 'only the finished step registered its datasets');
   assert.equal((JSON.parse(sluice(home, ['models', '--json']).stdout) as unknown[]).length, 0);
 });

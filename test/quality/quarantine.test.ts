@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flightsParquetPath } from '../../examples/flights/data-path.ts';
-import { flightsSuite } from '../../examples/flights/ingest-proposal.ts';
+import { flightsSuite } from '../../examples/flights/suites.ts';
 import { csv, datasetSql, parquet } from '../../src/data/index.ts';
 import { ingestValidated, suite, validateDataset } from '../../src/quality/index.ts';
 import { dataEnv } from '../data/helpers.ts';
