@@ -30,6 +30,8 @@ export type { ModelPackage, ModelRef, StagedModel, TrainOptions } from './regist
 export { FeaturePipeline, fitFeaturePipeline, fitColumnTransformer, type PipelineStep } from './features/index.ts';
 export { evaluateBinary, type BinaryMetrics } from './ml/evaluate.ts';
 export { registerEstimator, type Estimator, type EstimatorSpec } from './ml/estimators.ts';
+export { GradientBoostedTrees, type GbdtFitOptions } from './ml/gbdt/index.ts';
+export { RandomForest } from './ml/forest/index.ts';
 
 // The toolkits, by area: `features.fitOneHotEncoder`, `metrics.rocAuc`, `selection.kFold`, `linear.fitLogisticRegression`.
 export * as features from './features/index.ts';
