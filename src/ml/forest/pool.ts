@@ -22,6 +22,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SluiceError } from '../../core/errors.ts';
+import { workerEntry } from '../gbdt/pool.ts';
 
 /** What a worker is asked to do; `counter` is an Int32Array's SharedArrayBuffer (slot 0). */
 export interface JobMessage {
@@ -34,17 +35,6 @@ export interface JobMessage {
 export type WorkerReply =
   | { kind: 'task'; id: number; task: number; result: unknown }
   | { kind: 'error'; id: number; message: string; stack: string };
-
-function workerEntry(): { script: string | URL; eval: boolean } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./worker.ts', here).href;
-    const script = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-    return { script, eval: true };
-  }
-  return { script: new URL('./worker.js', here), eval: false };
-}
 
 interface Pending {
   id: number;
@@ -64,7 +54,7 @@ export class ForestPool {
   #nextId = 1;
 
   private constructor(workers: number) {
-    const entry = workerEntry();
+    const entry = workerEntry(import.meta.url);
     for (let i = 0; i < workers; i++) {
       const w = new Worker(entry.script, { eval: entry.eval });
       w.on('message', (m: WorkerReply) => this.#onMessage(m));

@@ -64,8 +64,11 @@ export class LocalExecutor implements Executor {
   async close(): Promise<void> { this.#job = null; }
 }
 
-function workerEntry(): { script: string | URL; eval: boolean } {
-  const here = import.meta.url;
+/**
+ * How to start the `./worker.ts` (from sources, through tsx) or built `./worker.js` that sits next
+ * to `here`, the caller's `import.meta.url`; shared with the random forest's pool.
+ */
+export function workerEntry(here: string): { script: string | URL; eval: boolean } {
   if (here.endsWith('.ts')) {
     const tsx = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./worker.ts', here).href;
@@ -100,7 +103,7 @@ export class TaskPool implements Executor {
   static async start(workers: number, shared = false): Promise<TaskPool> {
     const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL_INTS));
     const error = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
-    const entry = workerEntry();
+    const entry = workerEntry(import.meta.url);
     const list: Worker[] = [];
     const ports: MessagePort[] = [];
     const ready: Promise<void>[] = [];
