@@ -19,7 +19,7 @@ import { NUM_ARGS, OP_GRAD } from './kernels.ts';
 import { PARALLEL_MIN_ROWS, TreeGrower } from './grower.ts';
 import { rng, sampleIndices } from './sampling.ts';
 import type { Tree } from './tree.ts';
-import { Workspace, blockCount } from './workspace.ts';
+import { Workspace, blockCount, fusable } from './workspace.ts';
 import type { FeatureBins } from './histogram.ts';
 
 export interface BinnedData {
@@ -198,7 +198,9 @@ export async function trainBooster(input: TrainInput, options: BoosterOptions = 
     const args = new Int32Array(NUM_ARGS);
     // Single output without row sampling: each tree's update pass also computes the next
     // gradients (rows are visited once instead of twice).
-    const fuse = K === 1 && opts.subsample === 1;
+    const fuse = fusable({ outputs: K, subsample: opts.subsample });
+    // With every feature in every tree, that pass also builds the next tree's root histogram.
+    const fuseRoot = fuse && nCols === F;
     if (nCols === F) grower.setFeatures(Int32Array.from({ length: F }, (_, i) => i));
     let vWeightSum = 0;
     if (valid) for (let i = 0; i < valid.label.length; i++) vWeightSum += validWeight ? validWeight[i]! : 1;
@@ -207,7 +209,7 @@ export async function trainBooster(input: TrainInput, options: BoosterOptions = 
       if (iter === 0 || !fuse) exec.run(OP_GRAD, args, ws.B, n >= PARALLEL_MIN_ROWS);
       for (let k = 0; k < K; k++) {
         if (nCols < F) grower.setFeatures(sampleIndices(F, nCols, random));
-        trees.push(grower.grow(k, iter, fuse));
+        trees.push(grower.grow(k, iter, fuse, fuseRoot && iter > 0, fuseRoot && iter + 1 < opts.numTrees));
       }
       if (valid && ws.valid) {
         const l = loss.lossSum(ws.valid.raw, valid.label, validWeight, 0, valid.label.length, K, opts.huberDelta) / vWeightSum;

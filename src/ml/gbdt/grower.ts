@@ -12,7 +12,7 @@
  * const tree = grower.grow(0, iteration, true);
  */
 import type { Executor } from './pool.ts';
-import { A_BUILD, A_FUSED, A_GROUP, A_ITER, A_K, A_LEFT, A_NACTIVE, A_NUMNODES, A_PARENT, A_RIGHT, A_VERSION, NUM_ARGS, OP_ROOT, OP_SPLIT, OP_UPDATE } from './kernels.ts';
+import { A_BUILD, A_FUSED, A_GROUP, A_ITER, A_K, A_LEFT, A_NACTIVE, A_NEXT_ROOT, A_NUMNODES, A_PARENT, A_RIGHT, A_VERSION, NUM_ARGS, OP_ROOT, OP_SPLIT, OP_UPDATE } from './kernels.ts';
 import { groupLut, histogramKernel, marginalize, reduceHistograms } from './histogram.ts';
 import { findBestSplit, type SplitCandidate, type SplitParams } from './split.ts';
 import { treeFromNodes, type NodeSpec, type Tree } from './tree.ts';
@@ -113,9 +113,11 @@ export class TreeGrower {
 
   /**
    * Grows the tree of output k for this iteration, adds its leaf values to the raw scores (and,
-   * when `fused`, computes the next gradients in the same pass), and returns it.
+   * when `fused`, computes the next gradients in the same pass), and returns it. `rootBuilt`: the
+   * previous tree's update already built this tree's root histogram; `nextRoot`: this tree's update
+   * builds the next one's (fused mode, same features).
    */
-  grow(k: number, iter: number, fused: boolean): Tree {
+  grow(k: number, iter: number, fused: boolean, rootBuilt = false, nextRoot = false): Tree {
     const ws = this.#ws;
     const p = this.#p;
     const exec = this.#exec;
@@ -128,7 +130,7 @@ export class TreeGrower {
     args[A_VERSION] = this.#version;
     ws.treeChild.fill(-1);
     ws.nodeBuf[0] = 0;
-    exec.run(OP_ROOT, args, B, ws.n >= PARALLEL_MIN_ROWS);
+    if (!rootBuilt) exec.run(OP_ROOT, args, B, ws.n >= PARALLEL_MIN_ROWS);
 
     const nodes: NodeSpec[] = [];
     const G: number[] = [];
@@ -237,6 +239,7 @@ export class TreeGrower {
     for (let i = 0; i < nodes.length; i++) ws.treeValue[i] = nodes[i]!.value;
     args[A_NUMNODES] = nodes.length;
     args[A_FUSED] = fused ? 1 : 0;
+    args[A_NEXT_ROOT] = fused && nextRoot ? 1 : 0;
     const tasks = B + (ws.valid ? ws.valid.blocks : 0);
     exec.run(OP_UPDATE, args, tasks, ws.n >= PARALLEL_MIN_ROWS);
     return treeFromNodes(nodes);

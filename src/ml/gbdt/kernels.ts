@@ -9,14 +9,15 @@
  *   (read from one index buffer, written to the other); then the histogram of the child to build.
  * - UPDATE: the new tree's leaf values added to the raw scores (training rows through the leaf
  *   ranges, rows left out of the sample and validation rows by walking the tree); in fused mode
- *   (one output, no row sampling) the next gradients are computed in the same pass, so rows are
- *   visited once per tree for both.
+ *   (one output, no row sampling) the next gradients, and usually the next root histogram, are
+ *   computed in the same pass in row order, so rows are visited once per tree for all three.
  *
  * @example
  * runTask(ws, OP_GRAD, block, args);
  */
 import { lossFor, objectiveFromCode, type Loss } from './losses.ts';
-import { histogramKernel, type HistogramKernel } from './histogram.ts';
+import { histogramKernel, type BoundHistogramKernel } from './histogram.ts';
+import { bindLoops, type BoundLoops } from './bound.ts';
 import { streamKey, uniformOf } from './sampling.ts';
 import { Workspace } from './workspace.ts';
 import { PredictJob, type PredictJobSpec } from './predict.ts';
@@ -63,19 +64,38 @@ export const A_BUILD = 8;
 export const A_NUMNODES = 8;
 /** UPDATE: 1 in fused mode (the next gradients computed with the update). */
 export const A_FUSED = 9;
-export const NUM_ARGS = 10;
+/** UPDATE in fused mode: 1 to build the next tree's root histogram in the same pass (its groups are this tree's). */
+export const A_NEXT_ROOT = 10;
+export const NUM_ARGS = 11;
 
 // Per-thread caches keyed by the workspace object this thread attached.
-const kernels = new WeakMap<Workspace, { version: number; kernel: HistogramKernel }>();
 const losses = new WeakMap<Workspace, Loss>();
+const loops = new WeakMap<Workspace, { version: number; loops: BoundLoops; hist: BoundHistogramKernel }>();
 
-function kernelFor(ws: Workspace, args: ArrayLike<number>): HistogramKernel {
+/**
+ * This thread's compiled loops for `ws`, with block histogram loops for the active groups of
+ * `args`. Loops are compiled for the first group set seen; when trees sample columns the group
+ * set changes per tree, and histograms then use the shared (uncompiled per workspace) kernels.
+ */
+function loopsFor(ws: Workspace, args: ArrayLike<number>): { loops: BoundLoops; hist: BoundHistogramKernel } {
   const version = args[A_VERSION]!;
-  const c = kernels.get(ws);
-  if (c !== undefined && c.version === version) return c.kernel;
-  const kernel = histogramKernel(ws.layout, ws.groups.slice(0, args[A_NACTIVE]!), ws.K);
-  kernels.set(ws, { version, kernel });
-  return kernel;
+  let c = loops.get(ws);
+  if (c === undefined) {
+    const l = bindLoops(ws, ws.groups.slice(0, args[A_NACTIVE]!));
+    c = { version, loops: l, hist: l.hist };
+    loops.set(ws, c);
+  } else if (c.version !== version) {
+    const kernel = histogramKernel(ws.layout, ws.groups.slice(0, args[A_NACTIVE]!), ws.K);
+    const [idx0, idx1] = ws.idx;
+    const view = (base: number): Float64Array => ws.hists.subarray(base, base + ws.blockHistLen);
+    c.version = version;
+    c.hist = {
+      indexed0: (base, a, b, k2) => kernel.indexed(idx0, ws.gh, ws.rowBins, view(base), a, b, k2),
+      indexed1: (base, a, b, k2) => kernel.indexed(idx1, ws.gh, ws.rowBins, view(base), a, b, k2),
+      sequential: (base, a, b, k2) => kernel.sequential(ws.gh, ws.rowBins, view(base), a, b, k2),
+    };
+  }
+  return c;
 }
 
 function lossOf(ws: Workspace): Loss {
@@ -101,11 +121,11 @@ export function runTask(job: Job, op: number, task: number, args: ArrayLike<numb
 }
 
 function gradTask(ws: Workspace, b: number): void {
-  lossOf(ws).gradients(ws.raw, ws.label, ws.weight, ws.gh, ws.blockStart[b]!, ws.blockStart[b + 1]!, ws.K, ws.spec.huberDelta);
-}
-
-function blockHist(ws: Workspace, b: number): Float64Array {
-  return ws.hists.subarray(b * ws.blockHistLen, (b + 1) * ws.blockHistLen);
+  const loss = lossOf(ws);
+  const s = ws.blockStart[b]!;
+  const e = ws.blockStart[b + 1]!;
+  loss.gradients(ws.raw, ws.label, ws.weight, ws.gh, s, e, ws.K, ws.spec.huberDelta);
+  if (ws.state) loss.initState!(ws.raw, ws.state, s, e);
 }
 
 function rootTask(ws: Workspace, b: number, args: ArrayLike<number>): void {
@@ -123,12 +143,12 @@ function rootTask(ws: Workspace, b: number, args: ArrayLike<number>): void {
   }
   ws.ranges[b * 2] = a;
   ws.ranges[b * 2 + 1] = m - a;
-  const hist = blockHist(ws, b);
-  hist.fill(0);
-  const kernel = kernelFor(ws, args);
+  const base = b * ws.blockHistLen;
+  ws.hists.fill(0, base, base + ws.blockHistLen);
+  const { hist } = loopsFor(ws, args);
   const k2 = 2 * args[A_K]!;
-  if (rate < 1) kernel.indexed(idx, ws.gh, ws.rowBins, hist, a, m, k2);
-  else kernel.sequential(ws.gh, ws.rowBins, hist, a, e, k2);
+  if (rate < 1) hist.indexed0(base, a, m, k2);
+  else hist.sequential(base, a, e, k2);
 }
 
 /** Whether node's index list is implicit (the root without row sampling: position i is row i). */
@@ -145,50 +165,8 @@ function splitTask(ws: Workspace, b: number, args: ArrayLike<number>): void {
   const a = ws.ranges[pr]!;
   const c = ws.ranges[pr + 1]!;
   const from = ws.nodeBuf[parent]!;
-  const src = ws.idx[from]!;
-  const dst = ws.idx[1 - from]!;
-  const col = ws.colBins;
-  const cb = args[A_GROUP]! * ws.n;
-  const lut = ws.treeLut;
-  const lb = parent * 256;
-  // Branch-free: every row is written to both ends, only the cursor of its side moves. Rows of a
-  // node stay monotonic (ascending or descending), which keeps later reads cache-friendly.
-  let l = a;
-  let rr = a + c - 1;
-  const end = a + c;
-  let i = a;
-  if (implicitRows(ws, parent)) {
-    for (; i < end; i++) {
-      const go = lut[lb + col[cb + i]!]!;
-      dst[l] = i;
-      dst[rr] = i;
-      l += go;
-      rr -= 1 - go;
-    }
-  }
-  for (; i + 2 <= end; i += 2) {
-    const r0 = src[i]!;
-    const r1 = src[i + 1]!;
-    const g0 = lut[lb + col[cb + r0]!]!;
-    const g1 = lut[lb + col[cb + r1]!]!;
-    dst[l] = r0;
-    dst[rr] = r0;
-    l += g0;
-    rr -= 1 - g0;
-    dst[l] = r1;
-    dst[rr] = r1;
-    l += g1;
-    rr -= 1 - g1;
-  }
-  for (; i < end; i++) {
-    const r = src[i]!;
-    const go = lut[lb + col[cb + r]!]!;
-    dst[l] = r;
-    dst[rr] = r;
-    l += go;
-    rr -= 1 - go;
-  }
-  const nl = l - a;
+  const bound = loopsFor(ws, args);
+  const nl = bound.loops.partition(implicitRows(ws, parent) ? 2 : from, a, c, args[A_GROUP]! * ws.n, parent * 256);
   ws.ranges[(left * B + b) * 2] = a;
   ws.ranges[(left * B + b) * 2 + 1] = nl;
   ws.ranges[(right * B + b) * 2] = a + nl;
@@ -198,9 +176,11 @@ function splitTask(ws: Workspace, b: number, args: ArrayLike<number>): void {
   const s = build === 1 ? a : a + nl;
   const e = build === 1 ? a + nl : a + c;
   if (e === s) return;
-  const hist = blockHist(ws, b);
-  hist.fill(0);
-  kernelFor(ws, args).indexed(dst, ws.gh, ws.rowBins, hist, s, e, 2 * args[A_K]!);
+  const base = b * ws.blockHistLen;
+  ws.hists.fill(0, base, base + ws.blockHistLen);
+  // The children were written to the other buffer.
+  if (from === 0) bound.hist.indexed1(base, s, e, 2 * args[A_K]!);
+  else bound.hist.indexed0(base, s, e, 2 * args[A_K]!);
 }
 
 // A tree that is a single leaf updates through an explicit identity list, built once on demand.
@@ -228,6 +208,9 @@ function walk(ws: Workspace, bins: Uint8Array, r: number): number {
   return node;
 }
 
+/** Rows per chunk of the fused update: gradients are still in L1 when the histogram reads them. */
+const CHUNK_ROWS = 2048;
+
 function updateTask(ws: Workspace, task: number, args: ArrayLike<number>): void {
   const K = ws.K;
   const k = args[A_K]!;
@@ -243,16 +226,14 @@ function updateTask(ws: Workspace, task: number, args: ArrayLike<number>): void 
   const B = ws.B;
   const raw = ws.raw;
   const numNodes = args[A_NUMNODES]!;
-  const fused = args[A_FUSED]! === 1;
-  const loss = lossOf(ws);
+  if (args[A_FUSED]! === 1) return fusedUpdate(ws, b, numNodes, args);
   for (let node = 0; node < numNodes; node++) {
     if (ws.treeChild[2 * node]! >= 0) continue;
     const v = value[node]!;
     const idx = implicitRows(ws, node) ? identity(ws) : ws.idx[ws.nodeBuf[node]!]!;
     const a = ws.ranges[(node * B + b) * 2]!;
     const c = ws.ranges[(node * B + b) * 2 + 1]!;
-    if (fused) loss.updateGradients(raw, ws.label, ws.weight, ws.gh, idx, a, a + c, v, ws.spec.huberDelta);
-    else for (let i = a; i < a + c; i++) raw[idx[i]! * K + k]! += v;
+    for (let i = a; i < a + c; i++) raw[idx[i]! * K + k]! += v;
   }
   const rate = ws.spec.subsample;
   if (rate < 1) {
@@ -261,4 +242,46 @@ function updateTask(ws: Workspace, task: number, args: ArrayLike<number>): void 
       if (!(uniformOf(key, r) < rate)) raw[r * K + k]! += value[walk(ws, ws.rowBins, r)]!;
     }
   }
+}
+
+/**
+ * Fused mode: first each row of the block is labelled with its leaf (a scatter into a small array
+ * that stays in cache), then one pass in row order adds leaf values and computes the next
+ * gradients, and, when asked, the next tree's root histogram chunk by chunk. Rows are summed into
+ * the histogram in the same order as ROOT would.
+ */
+function fusedUpdate(ws: Workspace, b: number, numNodes: number, args: ArrayLike<number>): void {
+  const B = ws.B;
+  const leafOf = ws.leafOf!;
+  const { loops: bound, hist } = loopsFor(ws, args);
+  const lv = bound.leafValue;
+  const lf = bound.leafFactor;
+  let leaves = 0;
+  for (let node = 0; node < numNodes; node++) {
+    if (ws.treeChild[2 * node]! >= 0) continue;
+    const j = leaves++;
+    lv[j] = ws.treeValue[node]!;
+    lf[j] = Math.exp(-lv[j]!);
+    const a = ws.ranges[(node * B + b) * 2]!;
+    const c = ws.ranges[(node * B + b) * 2 + 1]!;
+    if (implicitRows(ws, node)) { leafOf.fill(j, a, a + c); continue; }
+    const idx = ws.idx[ws.nodeBuf[node]!]!;
+    for (let i = a; i < a + c; i++) leafOf[idx[i]!] = j;
+  }
+  const apply = bound.applyLeaves!;
+  const s = ws.blockStart[b]!;
+  const e = ws.blockStart[b + 1]!;
+  if (args[A_NEXT_ROOT]! !== 1) {
+    apply(s, e);
+    return;
+  }
+  const base = b * ws.blockHistLen;
+  ws.hists.fill(0, base, base + ws.blockHistLen);
+  for (let r = s; r < e; r += CHUNK_ROWS) {
+    const end = Math.min(e, r + CHUNK_ROWS);
+    apply(r, end);
+    hist.sequential(base, r, end, 0);
+  }
+  ws.ranges[b * 2] = s;
+  ws.ranges[b * 2 + 1] = e - s;
 }

@@ -24,11 +24,8 @@ export interface Loss {
   initScores(label: Float64Array, weight: Float64Array | null, k: number): Float64Array;
   /** Gradient/hessian pairs for rows [from, to). `delta` is the Huber threshold (unused elsewhere). */
   gradients(raw: Float64Array, label: Float64Array, weight: Float64Array | null, gh: Float32Array, from: number, to: number, k: number, delta: number): void;
-  /**
-   * Single-output losses: adds `v` to the raw score of rows idx[from..to) and recomputes their
-   * gradients in the same pass (the update of one tree fused with the next tree's gradients).
-   */
-  updateGradients(raw: Float64Array, label: Float64Array, weight: Float64Array | null, gh: Float32Array, idx: Int32Array, from: number, to: number, v: number, delta: number): void;
+  /** Fills the per-row state of rows [from, to) from their raw scores (binary: e^-raw, so that a leaf's update is one multiply instead of an exp). */
+  initState?(raw: Float64Array, state: Float64Array, from: number, to: number): void;
   /** Weighted loss summed over rows [from, to); divided by the weight sum it is the metric. */
   lossSum(raw: Float64Array, label: Float64Array, weight: Float64Array | null, from: number, to: number, k: number, delta: number): number;
 }
@@ -50,6 +47,9 @@ for (let j = 0; j < 256; j++) {
   EXP_POW2[j] = Math.pow(2, j - 128);
 }
 const LOG2E_256 = 256 / Math.LN2;
+/** The range of fastExp (it clamps its argument to ±80). */
+const EXP_LO = Math.exp(-80);
+const EXP_HI = Math.exp(80);
 const LN2_256 = Math.LN2 / 256;
 
 /** e^x for |x| <= 80 (clamped beyond), relative error < 1e-14. */
@@ -108,16 +108,10 @@ const binary: Loss = {
       gh[2 * i + 1] = w * (h > MIN_HESS ? h : MIN_HESS);
     }
   },
-  updateGradients(raw, label, weight, gh, idx, from, to, v) {
-    for (let i = from; i < to; i++) {
-      const r = idx[i]!;
-      const x = raw[r]! + v;
-      raw[r] = x;
-      const p = 1 / (1 + fastExp(-x));
-      const h = p * (1 - p);
-      const w = weight === null ? 1 : weight[r]!;
-      gh[2 * r] = w * (p - label[r]!);
-      gh[2 * r + 1] = w * (h > MIN_HESS ? h : MIN_HESS);
+  initState(raw, state, from, to) {
+    for (let r = from; r < to; r++) {
+      const x = raw[r]!;
+      state[r] = x > -80 && x < 80 ? fastExp(-x) : NaN;
     }
   },
   lossSum(raw, label, weight, from, to) {
@@ -169,9 +163,6 @@ const multiclass: Loss = {
       }
     }
   },
-  updateGradients() {
-    throw new Error('gbdt: multiclass gradients need every class updated first');
-  },
   lossSum(raw, label, weight, from, to, k) {
     let s = 0;
     for (let i = from; i < to; i++) {
@@ -197,16 +188,6 @@ const regression: Loss = {
       const w = weight ? weight[i]! : 1;
       gh[2 * i] = w * (raw[i]! - label[i]!);
       gh[2 * i + 1] = w;
-    }
-  },
-  updateGradients(raw, label, weight, gh, idx, from, to, v) {
-    for (let i = from; i < to; i++) {
-      const r = idx[i]!;
-      const x = raw[r]! + v;
-      raw[r] = x;
-      const w = weight ? weight[r]! : 1;
-      gh[2 * r] = w * (x - label[r]!);
-      gh[2 * r + 1] = w;
     }
   },
   lossSum(raw, label, weight, from, to) {
@@ -239,19 +220,6 @@ const huber: Loss = {
       gh[2 * i + 1] = w;
     }
   },
-  updateGradients(raw, label, weight, gh, idx, from, to, v, delta) {
-    for (let i = from; i < to; i++) {
-      const r = idx[i]!;
-      const x = raw[r]! + v;
-      raw[r] = x;
-      const w = weight ? weight[r]! : 1;
-      let d = x - label[r]!;
-      if (d > delta) d = delta;
-      else if (d < -delta) d = -delta;
-      gh[2 * r] = w * d;
-      gh[2 * r + 1] = w;
-    }
-  },
   lossSum(raw, label, weight, from, to, _k, delta) {
     let s = 0;
     for (let i = from; i < to; i++) {
@@ -262,6 +230,75 @@ const huber: Loss = {
     return s;
   },
 };
+
+/**
+ * Source of the fused update of a single-output loss (see kernels.ts), compiled per workspace with
+ * its arrays as constants (bound.ts): `function (from, to)` that adds to the raw score of each row
+ * r in [from, to) its leaf's value `lv[leafOf[r]]` and recomputes its gradients, in row order.
+ * Free names: raw, label, weight, gh, leafOf, lv, lf (e^-lv), st (the loss's per-row state),
+ * fastExp, delta. Null for multiclass (every class must be updated before any gradient).
+ */
+export function fusedUpdateSource(objective: Objective, weighted: boolean): string | null {
+  const w = (x: string): string => (weighted ? `weight[r] * (${x})` : x);
+  if (objective === 'binary') {
+    // st[r] = e^-raw[r], carried from tree to tree: one multiply per row instead of an exp. A
+    // state out of fastExp's range (or NaN, left for a raw score beyond ±80) gives a hessian at
+    // or below MIN_HESS, which flags the chunk for an exact second pass. The main loop is kept
+    // free of calls and further branches: V8 compiles each one at about the cost of the rest.
+    return `return function (from, to) {
+  let flagged = 0;
+  for (let r = from; r < to; r++) {
+    const j = leafOf[r];
+    raw[r] += lv[j];
+    const e = st[r] * lf[j];
+    st[r] = e;
+    const p = 1 / (1 + e);
+    const h = p * (1 - p);
+    gh[2 * r] = ${w('p - label[r]')};
+    let hh = ${MIN_HESS};
+    if (h > ${MIN_HESS}) hh = h;
+    else flagged = 1;
+    gh[2 * r + 1] = ${w('hh')};
+  }
+  if (flagged === 0) return;
+  for (let r = from; r < to; r++) {
+    const s = st[r];
+    if (s >= ${EXP_LO} && s <= ${EXP_HI}) continue;
+    const x = raw[r];
+    const e = fastExp(-x);
+    st[r] = x > -80 && x < 80 ? e : NaN;
+    const p = 1 / (1 + e);
+    const h = p * (1 - p);
+    gh[2 * r] = ${w('p - label[r]')};
+    gh[2 * r + 1] = ${w(`h > ${MIN_HESS} ? h : ${MIN_HESS}`)};
+  }
+};`;
+  }
+  if (objective === 'regression') {
+    return `return function (from, to) {
+  for (let r = from; r < to; r++) {
+    const x = raw[r] + lv[leafOf[r]];
+    raw[r] = x;
+    gh[2 * r] = ${w('x - label[r]')};
+    gh[2 * r + 1] = ${weighted ? 'weight[r]' : '1'};
+  }
+};`;
+  }
+  if (objective === 'huber') {
+    return `return function (from, to) {
+  for (let r = from; r < to; r++) {
+    const x = raw[r] + lv[leafOf[r]];
+    raw[r] = x;
+    let d = x - label[r];
+    if (d > delta) d = delta;
+    else if (d < -delta) d = -delta;
+    gh[2 * r] = ${w('d')};
+    gh[2 * r + 1] = ${weighted ? 'weight[r]' : '1'};
+  }
+};`;
+  }
+  return null;
+}
 
 const LOSSES: Record<Objective, Loss> = { binary, multiclass, regression, huber };
 

@@ -17,7 +17,7 @@
  * const ws = Workspace.create({ bins, numBins, label, weight: null, outputs: 1, maxLeaves: 31, ... });
  * const again = Workspace.attach(ws.spec); // in a worker: the same memory
  */
-import { objectiveCode, type Objective } from './losses.ts';
+import { lossFor, objectiveCode, type Objective } from './losses.ts';
 import { encodeGroups, histogramLayout, type FeatureBins, type HistogramLayout } from './histogram.ts';
 
 /** Rows per block at least; blocks at most. Fixed: they define the summation order. */
@@ -68,6 +68,8 @@ export interface WorkspaceSpec {
     treeChild: SharedArrayBuffer;
     treeLut: SharedArrayBuffer;
     treeValue: SharedArrayBuffer;
+    leafOf: SharedArrayBuffer | null;
+    state: SharedArrayBuffer | null;
   };
   valid: null | {
     n: number;
@@ -100,6 +102,11 @@ function toShared(a: Float64Array): SharedArrayBuffer {
   const sab = shared(a.byteLength);
   new Uint8Array(sab).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return sab;
+}
+
+/** Whether the update can run fused with the next gradients (see kernels.ts): one output, every row. */
+export function fusable(o: { outputs: number; subsample: number }): boolean {
+  return o.outputs === 1 && o.subsample === 1;
 }
 
 export class Workspace {
@@ -140,6 +147,13 @@ export class Workspace {
   readonly treeChild: Int32Array;
   readonly treeLut: Uint8Array;
   readonly treeValue: Float64Array;
+  /**
+   * Fused mode (one output, no row sampling): each row's leaf in the tree just grown, as the
+   * leaf's ordinal among the tree's leaves, so that the update can visit rows in order.
+   */
+  readonly leafOf: Uint16Array | null;
+  /** Fused mode, for losses that keep one (binary: e^-raw): per-row state beside the raw scores. */
+  readonly state: Float64Array | null;
   readonly valid: null | { n: number; blocks: number; blockStart: Int32Array; rowBins: Uint8Array; raw: Float64Array };
 
   private constructor(spec: WorkspaceSpec) {
@@ -170,6 +184,8 @@ export class Workspace {
     this.treeChild = new Int32Array(b.treeChild);
     this.treeLut = new Uint8Array(b.treeLut);
     this.treeValue = new Float64Array(b.treeValue);
+    this.leafOf = b.leafOf ? new Uint16Array(b.leafOf, 0, spec.n) : null;
+    this.state = b.state ? new Float64Array(b.state, 0, spec.n) : null;
     const v = spec.valid;
     this.valid = v
       ? { n: v.n, blocks: v.blocks, blockStart: new Int32Array(v.blockStart), rowBins: new Uint8Array(v.rowBins, 0, v.n * this.G), raw: new Float64Array(v.raw, 0, v.n * spec.outputs) }
@@ -220,6 +236,8 @@ export class Workspace {
         treeChild: shared(4 * 2 * maxNodes),
         treeLut: shared(256 * maxNodes),
         treeValue: shared(8 * maxNodes),
+        leafOf: fusable(init) ? shared(2 * n) : null,
+        state: fusable(init) && lossFor(init.objective).initState ? shared(8 * n) : null,
       },
       valid,
     });
