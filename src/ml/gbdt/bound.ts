@@ -48,26 +48,20 @@ export interface BoundLoops {
 
 function partitionSource(rowAt: (i: string) => string): string {
   // Branch-free: every row is written to both ends, only the cursor of its side moves. Rows of a
-  // node stay monotonic (ascending or descending), which keeps later reads cache-friendly.
-  const step = (r: string, go: string): string => `dst[l] = ${r}; dst[rr] = ${r}; l += ${go}; rr -= 1 - ${go};`;
+  // node stay monotonic (ascending or descending), which keeps later reads cache-friendly. Not
+  // unrolled: measured about 1.5 ns a row against 2.1 for two rows per iteration.
   return `'use strict';
 return function (a, c, cb, lb) {
   let l = a;
   let rr = a + c - 1;
   const end = a + c;
-  let i = a;
-  for (; i + 2 <= end; i += 2) {
-    const r0 = ${rowAt('i')};
-    const r1 = ${rowAt('i + 1')};
-    const g0 = lut[lb + col[cb + r0]];
-    const g1 = lut[lb + col[cb + r1]];
-    ${step('r0', 'g0')}
-    ${step('r1', 'g1')}
-  }
-  for (; i < end; i++) {
+  for (let i = a; i < end; i++) {
     const r = ${rowAt('i')};
     const g = lut[lb + col[cb + r]];
-    ${step('r', 'g')}
+    dst[l] = r;
+    dst[rr] = r;
+    l += g;
+    rr += g - 1;
   }
   return l - a;
 };`;
