@@ -234,7 +234,7 @@ function unrolled(layout: HistogramLayout, groups: Int32Array, outputs: number):
   return { indexed, sequential };
 }
 
-/** Histogram loops bound to one training workspace's arrays (see compileBound). */
+/** Histogram loops bound to one training workspace's arrays (see bound.ts). */
 export interface BoundHistogramKernel {
   /** Rows idx[a..b) of index buffer 0 or 1, into `hist` from slot offset `base` (a number index). */
   indexed0(base: number, a: number, b: number, k2: number): void;
@@ -242,6 +242,8 @@ export interface BoundHistogramKernel {
   /** Rows a..b. */
   sequential(base: number, a: number, b: number, k2: number): void;
 }
+
+type BoundFn = (base: number, a: number, b: number, k2: number) => void;
 
 /**
  * The accumulation loops compiled for fixed arrays: a fresh function per call whose arrays are
@@ -255,13 +257,13 @@ export function boundHistogramKernel(
   /** Makes each source text distinct: V8 would share the code of identical texts, and its constants with it. */
   unique: (body: string) => string,
 ): BoundHistogramKernel {
-  const make = (rowAt: (i: string) => string, idx: string): string =>
-    `return function (base, a, b, k2) {\n${idx}\n${unrolledLoop(layout, groups, outputs, rowAt, 'base')}\n};`;
-  const bind = (body: string): (base: number, a: number, b: number, k2: number) => void =>
-    new Function('gh', 'bins', 'hist', 'idx', unique(body))(arrays.gh, arrays.bins, arrays.hist, null) as (base: number, a: number, b: number, k2: number) => void;
-  const bindIdx = (idx: Int32Array): (base: number, a: number, b: number, k2: number) => void =>
-    new Function('gh', 'bins', 'hist', 'idx', unique(make((i) => `idx[${i}]`, '')))(arrays.gh, arrays.bins, arrays.hist, idx) as (base: number, a: number, b: number, k2: number) => void;
-  return { indexed0: bindIdx(arrays.idx0), indexed1: bindIdx(arrays.idx1), sequential: bind(make((i) => i, '')) };
+  // idx null: sequential rows.
+  const bind = (idx: Int32Array | null): BoundFn => {
+    const loop = unrolledLoop(layout, groups, outputs, idx === null ? (i) => i : (i) => `idx[${i}]`, 'base');
+    const body = unique(`return function (base, a, b, k2) {\n${loop}\n};`);
+    return new Function('gh', 'bins', 'hist', 'idx', body)(arrays.gh, arrays.bins, arrays.hist, idx) as BoundFn;
+  };
+  return { indexed0: bind(arrays.idx0), indexed1: bind(arrays.idx1), sequential: bind(null) };
 }
 
 function looped(layout: HistogramLayout, groups: Int32Array, outputs: number): HistogramKernel {
