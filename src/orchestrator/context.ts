@@ -200,7 +200,7 @@ export function createStepContext(deps: ContextDeps): { ctx: StepContext; pendin
       setAlias(name, alias, version) { pending.aliases.push({ name, alias, version }); },
     },
     log(message) {
-      deps.logger.debug(`[${deps.step}] ${message}`);
+      deps.logger.info(`[${deps.step}] ${message}`);
       deps.onLog(message);
     },
     progress: (done, total, message) => deps.onProgress(done, total, message),
