@@ -16,7 +16,7 @@
  * for (const s of result.staged) await catalog.commit(s);
  */
 import type { Engine } from '../engine/index.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import type { DatasetCatalog, Lineage, StagedDataset } from './catalog.ts';
 import { checkName } from './catalog.ts';
 import { planIngest, type IncrementalPolicy, type IngestBatch, type IngestPlan, type IngestState } from './ingest-plan.ts';
