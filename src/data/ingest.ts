@@ -23,7 +23,7 @@ import { planIngest, type IncrementalPolicy, type IngestBatch, type IngestPlan, 
 import { quarantineName, rejectsAsQuarantineSql } from './quarantine.ts';
 import { openRelation, type OpenRelationOptions, type Relation } from './relation.ts';
 import { openSource, type SourceReader } from './read-source.ts';
-import type { RetentionPolicy } from './retention.ts';
+import { checkRetention, type RetentionPolicy } from './retention.ts';
 import type { Source } from './sources.ts';
 import { writeRelation } from './write-relation.ts';
 import { writeVersion } from './write-version.ts';
@@ -77,6 +77,13 @@ export async function ingest(engine: Engine, catalog: DatasetCatalog, request: I
   });
 }
 
+/** Names and options, checked before anything is read, so that a bad argument fails at once and cleanly. */
+export function checkIngestRequest(request: Pick<IngestRequest, 'dataset' | 'quarantine' | 'retention'>): void {
+  checkName(request.dataset);
+  checkName(request.quarantine ?? quarantineName(request.dataset), 'Quarantine name');
+  if (request.retention !== undefined) checkRetention(request.retention);
+}
+
 /**
  * The ingest loop shared by plain and validated ingest: plan, then open each batch as a relation
  * (`read.project` applied) and hand it to `write`.
@@ -86,7 +93,7 @@ export async function runIngest(
   read: Pick<OpenRelationOptions, 'project' | 'flags'> | undefined,
   write: BatchWriter,
 ): Promise<IngestResult> {
-  checkName(request.dataset);
+  checkIngestRequest(request);
   const log = request.log ?? (() => {});
   const reader: SourceReader = openSource(request.source, request.cwd === undefined ? {} : { cwd: request.cwd });
   try {

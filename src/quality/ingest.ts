@@ -11,7 +11,7 @@
  * });
  */
 import type { Engine } from '../engine/index.ts';
-import { runIngest, type DatasetCatalog, type IngestRequest, type IngestResult } from '../data/index.ts';
+import { checkIngestRequest, runIngest, type DatasetCatalog, type IngestRequest, type IngestResult } from '../data/index.ts';
 import { compileSuite, type CompiledSuite } from './compile.ts';
 import { decideDrift, type DriftDecision, type DriftPolicy } from './drift.ts';
 import type { Suite } from './expectations.ts';
@@ -32,6 +32,7 @@ export interface ValidatedIngestResult extends IngestResult {
 }
 
 export async function ingestValidated(engine: Engine, catalog: DatasetCatalog, request: ValidatedIngestRequest): Promise<ValidatedIngestResult> {
+  checkIngestRequest(request);
   const references = await resolveReferences(catalog, request.suite);
   const prev = await catalog.find(request.dataset);
   const previous = prev ? { dataset: prev.name, version: prev.version, schema: prev.schema } : null;
