@@ -90,12 +90,12 @@ export function checkIngestRequest(request: Pick<IngestRequest, 'dataset' | 'qua
  */
 export async function runIngest(
   engine: Engine, catalog: DatasetCatalog, request: IngestRequest,
-  read: Pick<OpenRelationOptions, 'project' | 'flags'> | undefined,
+  read: (Pick<OpenRelationOptions, 'project' | 'flags'> & { types?: Record<string, string> }) | undefined,
   write: BatchWriter,
 ): Promise<IngestResult> {
   checkIngestRequest(request);
   const log = request.log ?? (() => {});
-  const reader: SourceReader = openSource(request.source, request.cwd === undefined ? {} : { cwd: request.cwd });
+  const reader: SourceReader = openSource(request.source, { ...(request.cwd === undefined ? {} : { cwd: request.cwd }), ...(read?.types ? { types: read.types } : {}) });
   try {
     const plan = await planIngest(engine, catalog, request.dataset, reader, request.incremental ?? { by: 'snapshot' }, request.partitions ? { partitions: request.partitions } : {});
     for (const s of plan.skipped) log(`${s.partition ?? request.dataset}: skipped, ${s.reason}`);
@@ -103,7 +103,9 @@ export async function runIngest(
     const result: IngestResult = { dataset: request.dataset, staged: [], quarantined: [], skipped: plan.skipped, notes: plan.notes, rows: 0, quarantinedRows: 0 };
     for (const batch of plan.batches) {
       if (request.signal?.aborted) break;
-      const data = await openRelation(engine, reader, batch, { ...(read ?? {}), ...(request.signal ? { signal: request.signal } : {}) });
+      const data = await openRelation(engine, reader, batch, {
+        ...(read?.project ? { project: read.project } : {}), ...(read?.flags ? { flags: read.flags } : {}), ...(request.signal ? { signal: request.signal } : {}),
+      });
       try {
         const state: IngestState = { ...batch.state, sourceRows: data.rows + data.rejected };
         // Lineage names what was read: this batch's files (or the database).

@@ -15,7 +15,7 @@ import { CancelledError, DataError, SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { ColumnSchema, Engine } from '../engine/index.ts';
 import {
-  checkSqlType, csvScanSql, jsonScanSql, openArrowFile, parquetScanSql, quoteIdent, quoteLiteral, sniffCsvSql,
+  checkSqlType, csvScanSql, openArrowFile, parquetScanSql, quoteIdent, quoteLiteral, sniffCsvSql,
   type AppendSchema, type CsvScanOptions, type FileScanOptions,
 } from '../engine/index.ts';
 import { openPostgresQuery, type PostgresBatch } from '../store/postgres-source.ts';
@@ -23,7 +23,8 @@ import { brokenField, readCsvHead } from './csv-head.ts';
 import { filesFingerprint, listFiles, type SourceFile } from './files.ts';
 import { csvRejectError, readerError, type RejectRow } from './source-errors.ts';
 import type { ScanRejects } from './rejects.ts';
-import { describeSource, type CsvSource, type FileOptions, type JsonSource, type PostgresSource, type Source } from './sources.ts';
+import { jsonScan } from './json-scan.ts';
+import { describeSource, type CsvSource, type FileOptions, type PostgresSource, type Source } from './sources.ts';
 
 /** Which rows of the source a batch takes. Values are text, compared after a cast to the column's type. */
 export type BatchFilter =
@@ -89,9 +90,19 @@ export const INTERNAL_PREFIX = '__sluice_';
 const RN_COL = '__sluice_rn';
 const FILE_COL = '__sluice_file';
 
-export function openSource(source: Source, options: { cwd?: string } = {}): SourceReader {
+export interface OpenSourceOptions {
+  /** Relative paths and globs resolve against this folder; default the process's. */
+  cwd?: string;
+  /**
+   * Column types for text formats (CSV, JSON), applied to the columns the data has (e.g. a suite's
+   * `columnType` expectations); the source's own `columns` win. Typed formats keep their types.
+   */
+  types?: Record<string, string>;
+}
+
+export function openSource(source: Source, options: OpenSourceOptions = {}): SourceReader {
   if (source.kind === 'postgres') return new PostgresReader(source);
-  return new FileReader(source, options.cwd);
+  return new FileReader(source, options.cwd, options.types ?? {});
 }
 
 class FileReader implements SourceReader {
@@ -101,7 +112,7 @@ class FileReader implements SourceReader {
   /** The unfiltered scan discovery queries run over (Arrow files are loaded once). */
   #scan: Promise<SourceScan> | undefined;
 
-  constructor(readonly source: Exclude<Source, PostgresSource>, readonly cwd: string | undefined) {
+  constructor(readonly source: Exclude<Source, PostgresSource>, readonly cwd: string | undefined, readonly types: Record<string, string>) {
     this.description = describeSource(source);
   }
 
@@ -122,8 +133,8 @@ class FileReader implements SourceReader {
     const hive = hiveOptions(o);
     let base: { sql: string; rejects: SourceScan['rejects']; explain: (err: unknown) => Promise<SluiceError>; cleanup?: () => Promise<void> };
     switch (this.source.kind) {
-      case 'csv': base = await csvScan(engine, this.source, files, hive); break;
-      case 'json': base = jsonScan(this.source, files, hive); break;
+      case 'csv': base = await csvScan(engine, this.source, files, hive, this.types); break;
+      case 'json': base = await jsonScan(engine, this.source, files, hive, this.types); break;
       case 'parquet': {
         const paths = files.map((f) => f.path);
         let sql = parquetScanSql(paths, hive);
@@ -145,8 +156,8 @@ class FileReader implements SourceReader {
     } catch (err) {
       throw await base.explain(err);
     }
-    if (declared && this.source.kind !== 'csv') {
-      // CSV types are applied by the reader; for the others, cast declared columns (and insist they exist).
+    if (declared && (this.source.kind === 'parquet' || this.source.kind === 'arrow')) {
+      // CSV and JSON types are applied by their readers; for the others, cast declared columns (and insist they exist).
       sql = castDeclared(sql, schema, declared, this.description);
       schema = await engine.describe(`SELECT * FROM ${sql}`);
     }
@@ -217,7 +228,7 @@ function hiveOptions(o: FileOptions): FileScanOptions {
   return out;
 }
 
-async function csvScan(engine: Engine, source: CsvSource, files: SourceFile[], hive: FileScanOptions): Promise<{ sql: string; rejects: SourceScan['rejects']; explain: (err: unknown) => Promise<SluiceError> }> {
+async function csvScan(engine: Engine, source: CsvSource, files: SourceFile[], hive: FileScanOptions, soft: Record<string, string>): Promise<{ sql: string; rejects: SourceScan['rejects']; explain: (err: unknown) => Promise<SluiceError> }> {
   const o = source.options;
   const dialect = { delimiter: o.delimiter ?? ',', quote: o.quote ?? '"', header: o.header ?? true, encoding: o.encoding ?? 'utf-8', ...(o.skipRows !== undefined ? { skipRows: o.skipRows } : {}) };
   const declared = Object.entries(o.columns ?? {}).map(([name, type]) => ({ name, type: checkSqlType(type, `column "${name}" of ${source.paths[0]}`) }));
@@ -250,7 +261,10 @@ async function csvScan(engine: Engine, source: CsvSource, files: SourceFile[], h
   const plans: { files: string[]; columns: { name: string; type: string }[]; opts: CsvScanOptions }[] = [];
   for (const g of groups.values()) {
     const first = g.files[0]!.path;
-    const types = Object.fromEntries(declared.map((d) => [d.name, d.type]));
+    // Declared types, and the suite's for the columns this header has (checked like declared ones).
+    const softTypes = Object.entries(soft).filter(([n]) => g.names.includes(n) && !declared.some((d) => d.name === n))
+      .map(([n, t]) => [n, checkSqlType(t, `column "${n}" of the suite`)] as const);
+    const types = Object.fromEntries([...softTypes, ...declared.map((d) => [d.name, d.type] as const)]);
     let columns: { name: string; type: string }[];
     let dateFormat = o.dateFormat;
     let timestampFormat = o.timestampFormat;
@@ -429,14 +443,6 @@ export function rejectRow(r: Record<string, unknown>, columns: readonly { name: 
 
 
 
-function jsonScan(source: JsonSource, files: SourceFile[], hive: FileScanOptions): { sql: string; rejects: null; explain: (err: unknown) => Promise<SluiceError> } {
-  const o = source.options;
-  const sql = jsonScanSql(files.map((f) => f.path), {
-    format: source.format, ...hive,
-    ...(o.dateFormat ? { dateFormat: o.dateFormat } : {}), ...(o.timestampFormat ? { timestampFormat: o.timestampFormat } : {}),
-  });
-  return { sql, rejects: null, explain: async (err) => readerError(err, files.map((f) => f.path), 'JSON') };
-}
 
 /**
  * Casts declared columns to their types, failing with the first row whose value does not convert
