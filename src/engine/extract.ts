@@ -60,16 +60,25 @@ export async function extractFrame(conn: DuckDBConnection, sql: string): Promise
   const numbers = plans.map((p) => (p.kind === 'number' ? new BlockedArray((k) => new Float64Array(k), expected) : null));
   const texts = plans.map((p) => (p.kind === 'string' ? new TextColumnEncoder(expected) : null));
   const result = await conn.stream(select);
-  while (true) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const n = chunk.rowCount;
-    for (let c = 0; c < plans.length; c++) {
-      const vector = chunk.getColumnVector(c);
-      const text = texts[c];
-      if (text) text.append(vector, n);
-      else appendNumbers(vector, n, numbers[c]!);
+  // One fetch always in flight: the round trip through the native thread pool overlaps with the
+  // copying and encoding of the chunk before it.
+  let next = result.fetchChunk();
+  try {
+    while (true) {
+      const chunk = await next;
+      if (!chunk || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      const n = chunk.rowCount;
+      for (let c = 0; c < plans.length; c++) {
+        const vector = chunk.getColumnVector(c);
+        const text = texts[c];
+        if (text) text.append(vector, n);
+        else appendNumbers(vector, n, numbers[c]!);
+      }
     }
+  } finally {
+    // After a failure while encoding, the fetch in flight settles before the connection is used again.
+    await next.catch(() => null);
   }
   const columns: [string, Column][] = plans.map((p, i) =>
     p.kind === 'number'
