@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine, quoteLiteral, type Engine } from '../../src/engine/index.ts';
 import type { Frame } from '../../src/frame/frame.ts';
+import { DataError } from '../../src/core/errors.ts';
 
 async function withEngine(fn: (engine: Engine) => Promise<void>): Promise<void> {
   const engine = await openEngine();
@@ -184,5 +185,21 @@ test('toFrame: results larger and smaller than the planner expects come out whol
       }
       assert.equal(frame.get(count - 1, 'i'), expected[count - 1]!['i']);
     }
+  });
+});
+
+test('toFrame: a value that fails to convert in a later chunk rejects with the SQL, and the engine stays usable', async () => {
+  await withEngine(async (engine) => {
+    await assert.rejects(
+      engine.toFrame(`SELECT range AS i, CAST(CASE WHEN range = 150000 THEN 'x' ELSE '1' END AS INTEGER) AS v, 's' || range AS s FROM range(200000)`),
+      (err: unknown) => {
+        assert.ok(err instanceof DataError);
+        assert.match(err.message, /Could not convert string 'x'/);
+        assert.match(err.message, /in SQL: SELECT range AS i/);
+        return true;
+      },
+    );
+    const again = await engine.toFrame(`SELECT range AS i FROM range(3000)`);
+    assert.equal(again.numRows, 3000);
   });
 });
