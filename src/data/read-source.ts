@@ -374,10 +374,14 @@ class CsvRejects implements ScanRejects {
   }
 
   sql(): string {
-    return this.#parts.map((p) => `SELECT ${p.file === null ? 's.file_path' : quoteLiteral(p.file)} AS file, CAST(e.line + ${p.lineOffset} AS BIGINT) AS line,
-        CAST(NULL AS BIGINT) AS record, any_value(${rawLineSql('e')}) AS raw, list(DISTINCT ${csvReasonSql('e')} ORDER BY ${csvReasonSql('e')}) AS reasons
-      FROM ${quoteIdent(p.table)} e JOIN ${quoteIdent(p.scan)} s USING (scan_id, file_id)
-      GROUP BY s.file_path, e.line, e.line_byte_position`).join(' UNION ALL ');
+    // A row k fields short is k MISSING COLUMNS rejects ("Found: 1", "Found: 2"...): the first says it all.
+    return this.#parts.map((p) => `SELECT ${p.file === null ? 'file_path' : quoteLiteral(p.file)} AS file, CAST(line + ${p.lineOffset} AS BIGINT) AS line,
+        CAST(NULL AS BIGINT) AS record, any_value(raw) AS raw, list(DISTINCT reason ORDER BY reason) AS reasons
+      FROM (SELECT s.file_path, e.line, e.line_byte_position, e.error_type, ${rawLineSql('e')} AS raw, ${csvReasonSql('e')} AS reason,
+              row_number() OVER (PARTITION BY e.scan_id, e.file_id, e.line_byte_position, e.error_type ORDER BY e.column_idx) AS k
+            FROM ${quoteIdent(p.table)} e JOIN ${quoteIdent(p.scan)} s USING (scan_id, file_id))
+      WHERE error_type <> 'MISSING COLUMNS' OR k = 1
+      GROUP BY file_path, line, line_byte_position`).join(' UNION ALL ');
   }
 
   async recover(): Promise<string | null> {
@@ -427,10 +431,11 @@ function rawLineSql(e: string): string {
 
 /** The quarantine reason of one DuckDB CSV reject. */
 function csvReasonSql(e: string): string {
+  const ragged = `regexp_replace(${e}.error_message, '^Expected Number of Columns: (\\d+) Found: (\\d+).*$', 'expected \\1 fields, found \\2', 's')`;
   return `CASE ${e}.error_type
       WHEN 'CAST' THEN 'wrong type in column "' || coalesce(${e}.column_name, '?') || '": ' || regexp_replace(${e}.error_message, '^Error when converting column "[^"]*"\\. ', '')
-      WHEN 'MISSING COLUMNS' THEN 'ragged row: ' || ${e}.error_message
-      WHEN 'TOO MANY COLUMNS' THEN 'ragged row: ' || ${e}.error_message
+      WHEN 'MISSING COLUMNS' THEN 'ragged row: ' || ${ragged}
+      WHEN 'TOO MANY COLUMNS' THEN 'ragged row: ' || ${ragged}
       WHEN 'UNQUOTED VALUE' THEN 'broken quoting: a quoted value is never closed'
       WHEN 'INVALID ENCODING' THEN 'invalid UTF-8' || coalesce(' in column "' || ${e}.column_name || '"', '')
       ELSE ${e}.error_type || ': ' || ${e}.error_message END`;
