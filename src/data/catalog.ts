@@ -23,7 +23,8 @@ import { newId } from '../core/ids.ts';
 import type { ColumnSchema, Engine } from '../engine/index.ts';
 import { parquetScanSql, quoteIdent, readParquetSql } from '../engine/index.ts';
 import { Frame } from '../frame/frame.ts';
-import type { ArtifactStore, DatasetVersionRecord, Json, MetadataStore } from '../store/types.ts';
+import type { ArtifactStore, DatasetVersionRecord, MetadataStore } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { profileDataset } from './profile.ts';
 import { checkRetention, versionsToExpire, type RetentionPolicy } from './retention.ts';
 

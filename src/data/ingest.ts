@@ -17,7 +17,7 @@
  */
 import type { Engine } from '../engine/index.ts';
 import { quoteIdent, quoteLiteral } from '../engine/index.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import type { DatasetCatalog, Lineage, StagedDataset } from './catalog.ts';
 import { checkName } from './catalog.ts';
 import { planIngest, type IncrementalPolicy, type IngestBatch, type IngestPlan, type IngestState } from './ingest-plan.ts';

@@ -24,7 +24,7 @@ import {
   type DatasetCatalog, type DatasetRef, type DatasetSnapshot, type Lineage, type Moments, type Relation, type RetentionPolicy, type StagedDataset,
 } from '../data/index.ts';
 import { sampleStride } from '../data/profile.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { bound, compileSuite, describe, uniqueSql, type CompiledSuite, type DatasetCheck } from './compile.ts';
 import { decideDrift, type DriftPolicy } from './drift.ts';
 import type { Suite } from './expectations.ts';
