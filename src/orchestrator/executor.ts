@@ -68,9 +68,11 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
       logicalDate: options.logicalDate ?? null, ...(options.trigger ? { trigger: options.trigger } : {}), ...(options.key ? { key: options.key } : {}),
     });
     runId = run.id;
+    options.logger?.debug(`run ${run.id}: pipeline ${graph.name}, partition ${options.partition ?? '-'}`);
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     const done = await executor.wait(run.id);
+    options.logger?.debug(`run ${run.id}: ${done.state} in ${(done.finishedAt ?? Date.now()) - (done.startedAt ?? done.createdAt)} ms`);
     const tasks = await options.store.listTaskRuns(run.id);
     const failed = tasks.find((t) => t.state === 'failed');
     const thrown = executor.firstError(run.id);

@@ -13,7 +13,7 @@ import type { DatasetCatalog, DatasetRef, DatasetSnapshot } from '../data/index.
 import { isDatasetRef, isDatasetSnapshot } from '../data/index.ts';
 import type { ModelRef, ModelRegistry } from '../registry/index.ts';
 import { isModelRef } from '../registry/index.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { summarizeOutput } from './context.ts';
 
 export interface EncodedOutput {

@@ -16,13 +16,14 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../core/clock.ts';
-import { CancelledError, SluiceError, errorMessage } from '../core/errors.ts';
+import { CancelledError, SluiceError, errorMessage, toError } from '../core/errors.ts';
 import { sha256 } from '../core/hash.ts';
 import { silentLogger } from '../core/log.ts';
 import type { Engine } from '../engine/index.ts';
 import { DatasetCatalog, isStagedDataset, type DatasetRef, type StagedDataset } from '../data/index.ts';
 import { ModelRegistry, isStagedModel, type ModelRef, type StagedModel } from '../registry/index.ts';
-import type { Json, MetadataTx, RunRecord, RunState, TaskRunRecord } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
+import type { MetadataTx, RunRecord, RunState, TaskRunRecord } from '../store/types.ts';
 import { createStepContext, type PendingOutputs } from './context.ts';
 import { DEFAULT_LEASE_MS, type QueuedTask, type TaskEnv, type TaskOutcome } from './executor-types.ts';
 import type { PipelineGraph, StepNode } from './graph.ts';
@@ -83,6 +84,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
   const catalog = new DatasetCatalog(env.store, env.artifacts, { workerId: env.workerId });
   const registry = new ModelRegistry(env.store, env.artifacts, { workerId: env.workerId });
   emit({ type: 'task-start', runId: run.id, step: step.name, attempt: job.attempt });
+  env.logger?.debug(`run ${run.id}: step ${step.name} attempt ${job.attempt} started`);
 
   // The attempt's signal: the caller's (cancel, shutdown) or the step's timeout.
   const controller = new AbortController();
@@ -169,7 +171,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     }
   } catch (err) {
     // 6. Failure, cancellation or timeout.
-    const error = err instanceof Error ? err : new Error(String(err));
+    const error = toError(err);
     const cancelled = !timedOut && (controller.signal.aborted || err instanceof CancelledError);
     const outcome = await withStoreRetry(`recording the end of task run ${task.id}`, () => env.store.transaction(async (tx) => {
       const now = clock.now();
@@ -283,6 +285,7 @@ async function commitSuccess(
     return result;
   }
   if (result.queued.length > 0) env.transport.afterCommit?.(result.queued);
+  env.logger?.debug(`run ${run.id}: step ${step.name} committed${pending.datasets.length + pending.models.length ? ` (${[...pending.datasets, ...pending.models].map((x) => x.name).join(', ')})` : ''}`);
   await catalog.deleteUnreferenced(result.freed).catch(() => {});
   return { kind: 'committed', output: result.output, runFinished: result.runFinished === 'succeeded' || result.runFinished === 'failed' || result.runFinished === 'cancelled' ? result.runFinished : null };
 }
