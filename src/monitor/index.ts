@@ -1,2 +1,3 @@
 export { dataDrift, driftFrame, featureDrift, DEFAULT_THRESHOLDS, SMALL_REFERENCE_ROWS } from './drift.ts';
 export type { DataDriftOptions, DataDriftReport, DriftMethod, FeatureDrift, FeatureDriftOptions } from './drift.ts';
+export { compareOnRows, heldOutMetrics, type CompareOnRowsOptions } from './promotion.ts';

@@ -10,8 +10,10 @@ import { datasetSql, ingest, type DatasetRef, type StagedDataset } from '../data
 import { ingestValidated, validateDataset, type DriftPolicy, type Suite, type ValidationReport } from '../quality/index.ts';
 import type { Frame } from '../frame/frame.ts';
 import type { ModelRegistry} from '../registry/index.ts';
-import { type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
-import type { ArtifactStore } from '../store/types.ts';
+import { loadPredictor, type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
+import type { PromotionDecision, PromotionGate } from '../registry/index.ts';
+import { compareOnRows } from '../monitor/index.ts';
+import type { AliasNote, ArtifactStore } from '../store/types.ts';
 import type { Json } from '../core/json.ts';
 import type { Params } from './types.ts';
 
@@ -82,8 +84,29 @@ export interface StepModels {
   /** A registered version, alias (e.g. "champion") or the latest. */
   find(name: string, versionOrAlias?: number | string): Promise<ModelRef | undefined>;
   load(ref: ModelRef | StagedModel): Promise<ModelPackage>;
-  /** Points an alias at a version, effective when the step succeeds. `version` may be a staged model. */
-  setAlias(name: string, alias: string, version: number | StagedModel): void;
+  /**
+   * Points an alias at a version, effective when the step succeeds (recorded in the alias history with
+   * this run, this step and `reason`). `version` may be a staged model.
+   */
+  setAlias(name: string, alias: string, version: number | StagedModel, reason?: string): void;
+  /**
+   * Measures the challenger and the current `alias` holder (default `champion`) on the same held-out
+   * rows, lets the gate decide, and if it says so moves the alias to the challenger when the step
+   * succeeds. The decision (with both models' metrics) is returned and recorded in the alias history.
+   *
+   * @example
+   * const decision = await ctx.models.promote('delay', staged, { rows: heldOut, label: 'late', gate: { metric: 'auc', minGain: 0.002 } });
+   * ctx.log(decision.reason);
+   */
+  promote(name: string, challenger: StagedModel | ModelRef, options: PromoteOptions): Promise<PromotionDecision>;
+}
+
+export interface PromoteOptions {
+  gate: PromotionGate;
+  /** The held-out rows both models are measured on, with the label. */
+  rows: Frame;
+  label: string;
+  alias?: string;
 }
 
 export interface StepContext<P extends Params = Params> {
@@ -107,7 +130,7 @@ export interface StepContext<P extends Params = Params> {
 export interface PendingOutputs {
   datasets: StagedDataset[];
   models: StagedModel[];
-  aliases: { name: string; alias: string; version: number | StagedModel }[];
+  aliases: { name: string; alias: string; version: number | StagedModel; note: AliasNote }[];
 }
 
 export interface ContextDeps {
@@ -198,7 +221,33 @@ export function createStepContext(deps: ContextDeps): { ctx: StepContext; pendin
       },
       find: (name, v) => deps.registry.find(name, v === undefined ? undefined : String(v)),
       load: (ref) => deps.registry.load(ref),
-      setAlias(name, alias, version) { pending.aliases.push({ name, alias, version }); },
+      setAlias(name, alias, version, reason) {
+        pending.aliases.push({ name, alias, version, note: { reason: reason ?? null, runId: deps.run.id, actor: `run ${deps.run.id} step ${deps.step}` } });
+      },
+      async promote(name, challenger, options) {
+        throwIfCancelled();
+        const alias = options.alias ?? 'champion';
+        const challengerPkg = await deps.registry.load(challenger);
+        const championRef = await deps.registry.find(name, alias);
+        const champion = championRef ? loadPredictor(await deps.registry.load(championRef)) : null;
+        const decision = compareOnRows({
+          challenger: loadPredictor(challengerPkg), champion, rows: options.rows, label: options.label, gate: options.gate, task: challengerPkg.task,
+        });
+        const evidence = {
+          gate: options.gate as unknown as Json, promoted: decision.promote, gain: decision.gain,
+          challenger: decision.evidence.challenger, champion: decision.evidence.champion, rows: decision.evidence.rows,
+          championVersion: championRef?.version ?? null, predictionDrift: decision.evidence.predictionDrift ?? null,
+        } as { [key: string]: Json };
+        const who = 'version' in challenger ? `version ${challenger.version}` : 'the challenger';
+        ctx.log(`promotion of ${name} ${who} to ${alias}: ${decision.promote ? 'yes' : 'no'}, ${decision.reason}`);
+        if (decision.promote) {
+          pending.aliases.push({
+            name, alias, version: 'version' in challenger ? challenger.version : challenger,
+            note: { reason: decision.reason, runId: deps.run.id, actor: `run ${deps.run.id} step ${deps.step}`, evidence },
+          });
+        }
+        return decision;
+      },
     },
     log(message) {
       deps.logger.info(`[${deps.step}] ${message}`);

@@ -207,7 +207,7 @@ async function commitOutputs(pending: PendingOutputs, catalog: DatasetCatalog, r
   for (const a of pending.aliases) {
     const version = typeof a.version === 'number' ? a.version : (map.get(a.version) as ModelRef | undefined)?.version;
     if (version === undefined) throw new SluiceError(`Alias "${a.alias}" of model "${a.name}" points at a model this step did not register`);
-    await registry.setAlias(a.name, a.alias, version);
+    await registry.setAlias(a.name, a.alias, version, a.note);
   }
   return map;
 }
