@@ -8,11 +8,11 @@ import type { Engine } from '../engine/index.ts';
 import type { DatasetCatalog, DatasetSnapshot, IncrementalPolicy, RetentionPolicy, Source } from '../data/index.ts';
 import { datasetSql, ingest, type DatasetRef, type StagedDataset } from '../data/index.ts';
 import { ingestValidated, validateDataset, type DriftPolicy, type Suite, type ValidationReport } from '../quality/index.ts';
-import type { Frame } from '../frame/frame.ts';
+import { Frame, numberColumn, type Column } from '../frame/frame.ts';
 import type { ModelRegistry} from '../registry/index.ts';
 import { loadPredictor, type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
 import type { PromotionDecision, PromotionGate } from '../registry/index.ts';
-import { compareOnRows } from '../monitor/index.ts';
+import { compareOnRows, dataDrift, driftFrame, type DataDriftOptions, type DataDriftReport } from '../monitor/index.ts';
 import type { AliasNote, ArtifactStore } from '../store/types.ts';
 import type { Json } from '../core/json.ts';
 import type { Params } from './types.ts';
@@ -99,6 +99,35 @@ export interface StepModels {
    * ctx.log(decision.reason);
    */
   promote(name: string, challenger: StagedModel | ModelRef, options: PromoteOptions): Promise<PromotionDecision>;
+  /**
+   * Scores a dataset with the version an alias points to (default `champion`), or a given version, and
+   * writes dataset `output`: the `keep` columns, `prediction`, and `model_version`. The version records
+   * which model version scored it (meta.scoredBy, and the model version id in its lineage).
+   *
+   * @example
+   * const { dataset, model } = await ctx.models.score('delay', month, { output: 'delay_scores', keep: ['id'] });
+   */
+  score(name: string, input: DatasetRef | StagedDataset | DatasetSnapshot, options: ScoreOptions): Promise<{ dataset: StagedDataset; model: ModelRef; rows: number }>;
+}
+
+export interface ScoreOptions {
+  output: string;
+  alias?: string;
+  /** A version number instead of an alias. */
+  version?: number;
+  /** Columns of the input to carry into the scores (ids, dates). */
+  keep?: readonly string[];
+  /** A query over the input table, e.g. (t) => `SELECT * FROM ${t} WHERE month = '2001-03'`. */
+  query?: (table: string) => string;
+}
+
+export interface StepMonitor {
+  /**
+   * Data drift of a batch against a reference (e.g. the champion's training rows), per feature, written
+   * as a version of dataset `output` (one row per feature, `batch` = the run's partition or `batch`)
+   * so drift over time can be queried and charted.
+   */
+  drift(reference: Frame, current: Frame, options: DataDriftOptions & { output?: string; batch?: string }): Promise<{ report: DataDriftReport; dataset: StagedDataset | null }>;
 }
 
 export interface PromoteOptions {
@@ -120,6 +149,7 @@ export interface StepContext<P extends Params = Params> {
   readonly datasets: StepDatasets;
   readonly quality: StepQuality;
   readonly models: StepModels;
+  readonly monitor: StepMonitor;
   log(message: string): void;
   /** Reports progress of a long step: `done` of `total` units. */
   progress(done: number, total: number, message?: string): void;
@@ -247,6 +277,42 @@ export function createStepContext(deps: ContextDeps): { ctx: StepContext; pendin
           });
         }
         return decision;
+      },
+      async score(name, input, options) {
+        throwIfCancelled();
+        const ref = await deps.registry.get(name, options.version ?? options.alias ?? 'champion');
+        const predictor = loadPredictor(await deps.registry.load(ref));
+        const table = datasetSql(input);
+        const frame = await deps.engine.toFrame(options.query ? options.query(table) : `SELECT * FROM ${table}`);
+        throwIfCancelled();
+        const prediction = predictor.predict(frame);
+        const columns = new Map<string, Column>();
+        for (const k of options.keep ?? []) columns.set(k, frame.column(k));
+        columns.set('prediction', numberColumn(prediction));
+        columns.set('model_version', numberColumn(new Float64Array(frame.numRows).fill(ref.version), 'int'));
+        const inputIds = 'parts' in input ? input.parts.map((p) => p.id) : [input.id];
+        const staged = await deps.catalog.stage(deps.engine, options.output, new Frame(columns), {
+          runId: deps.run.id, step: deps.step, inputs: [...inputIds, ref.id], partition: deps.run.partition,
+        }, { meta: { scoredBy: { model: name, version: ref.version, modelVersionId: ref.id, alias: options.version === undefined ? (options.alias ?? 'champion') : null } } });
+        throwIfCancelled();
+        pending.datasets.push(staged);
+        ctx.log(`scored ${frame.numRows.toLocaleString('en-US')} rows of ${'parts' in input ? input.name : input.name} with ${name} v${ref.version} into ${options.output}`);
+        return { dataset: staged, model: ref, rows: frame.numRows };
+      },
+    },
+    monitor: {
+      async drift(reference, current, options) {
+        throwIfCancelled();
+        const report = dataDrift(reference, current, options);
+        const drifted = report.features.filter((f) => f.drifted).map((f) => f.feature);
+        ctx.log(`drift: ${report.driftedColumns} of ${report.testedColumns} features drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}`);
+        if (!options.output) return { report, dataset: null };
+        const batch = options.batch ?? deps.run.partition ?? deps.run.id;
+        const dataset = await deps.catalog.stage(deps.engine, options.output, driftFrame(report, batch), {
+          runId: deps.run.id, step: deps.step, inputs: [], partition: deps.run.partition,
+        }, { meta: { drift: { batch, drifted: report.drifted, driftedColumns: report.driftedColumns, testedColumns: report.testedColumns } } });
+        pending.datasets.push(dataset);
+        return { report, dataset };
       },
     },
     log(message) {
