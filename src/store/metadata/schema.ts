@@ -142,6 +142,20 @@ export interface ModelAliasesTable {
   updated_at: number;
 }
 
+export interface ModelAliasHistoryTable {
+  seq: Generated<number>;
+  model: string;
+  alias: string;
+  version: number;
+  previous_version: number | null;
+  reason: string | null;
+  run_id: string | null;
+  actor: string | null;
+  /** JSON object. */
+  evidence: string;
+  at: number;
+}
+
 export interface Database {
   runs: RunsTable;
   task_runs: TaskRunsTable;
@@ -150,6 +164,7 @@ export interface Database {
   models: ModelsTable;
   model_versions: ModelVersionsTable;
   model_aliases: ModelAliasesTable;
+  model_alias_history: ModelAliasHistoryTable;
   workers: WorkersTable;
   artifact_pins: ArtifactPinsTable;
 }
