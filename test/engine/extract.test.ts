@@ -203,3 +203,14 @@ test('toFrame: a value that fails to convert in a later chunk rejects with the S
     assert.equal(again.numRows, 3000);
   });
 });
+
+test('every connection (opened or forked) lets DuckDB buffer 16 MB of a streamed result ahead of toFrame', async () => {
+  await withEngine(async (engine) => {
+    const fork = await engine.fork();
+    try {
+      for (const e of [engine, fork]) assert.match(String(await e.scalar(`SELECT current_setting('streaming_buffer_size')`)), /^15\.[0-9] MiB$|^16\.0 MB$/);
+    } finally {
+      await fork.close();
+    }
+  });
+});
