@@ -68,11 +68,13 @@ async function commit(staged: StagedDataset[]): Promise<void> {
 }
 
 /** One validated ingest into a fresh dataset (so that every rep writes a first version). */
-async function sluiceIngest(source: Source, checks: Suite<unknown>): Promise<{ seconds: number; rows: number; quarantined: number }> {
+async function sluiceIngest(source: Source, checks: Suite<unknown>): Promise<{ seconds: number; cpu: number; rows: number; quarantined: number }> {
+  const c = process.cpuUsage();
   const t = performance.now();
   const result = await ingestValidated(engine, catalog, { dataset: `flights_${++run}`, source, suite: checks, lineage });
   await commit([...result.staged, ...result.quarantined]);
-  return { seconds: (performance.now() - t) / 1000, rows: result.rows, quarantined: result.quarantinedRows };
+  const used = process.cpuUsage(c);
+  return { seconds: (performance.now() - t) / 1000, cpu: (used.user + used.system) / 1e6, rows: result.rows, quarantined: result.quarantinedRows };
 }
 
 async function duckdbCopy(path: string, out: string): Promise<number> {
@@ -81,10 +83,11 @@ async function duckdbCopy(path: string, out: string): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
-function pandasReadCsv(path: string): number {
+function pandasReadCsv(path: string): { seconds: number; cpu: number } {
   const p = spawnSync(PYTHON, [join(import.meta.dirname, 'python', 'ingest_pandas.py'), path], { encoding: 'utf8' });
   if (p.status !== 0) throw new Error(`pandas failed (is Debian's python3-pandas installed for ${PYTHON}?): ${p.stderr}`);
-  return (JSON.parse(p.stdout.trim().split('\n').pop()!) as { seconds: number }).seconds;
+  const out = JSON.parse(p.stdout.trim().split('\n').pop()!) as { seconds: number; cpu_seconds: number };
+  return { seconds: out.seconds, cpu: out.cpu_seconds };
 }
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
@@ -125,11 +128,16 @@ try {
   pandasReadCsv(csvPath);
   const pandas: number[] = [];
   const oursCsv: number[] = [];
+  const pandasCpu: number[] = [];
+  const oursCsvCpu: number[] = [];
   let lastCsv = { rows: 0, quarantined: 0 };
   for (let i = 0; i < REPS; i++) {
-    pandas.push(pandasReadCsv(csvPath));
+    const p = pandasReadCsv(csvPath);
+    pandas.push(p.seconds);
+    pandasCpu.push(p.cpu);
     const r = await sluiceIngest(csv(csvPath), tenExpectations);
     oursCsv.push(r.seconds);
+    oursCsvCpu.push(r.cpu);
     lastCsv = r;
     console.error(`  csv rep ${i + 1}: pandas read_csv ${f3(pandas.at(-1)!)} s, Sluice ${f3(r.seconds)} s`);
   }
@@ -148,6 +156,7 @@ try {
   row('Sluice, same with `unique` over all five columns (191 duplicates), for information', uniqueRuns, bare);
   row(`pandas ${'read_csv'} alone, ${csvMb.toFixed(0)} MB CSV`, pandas, null);
   row(`Sluice CSV -> validated (${n} expectations), profiled, registered version + quarantine`, oursCsv, pandas);
+  console.log(`\nCPU time (all threads), medians: pandas read_csv ${f3(median(pandasCpu))} s, Sluice CSV ingest ${f3(median(oursCsvCpu))} s (${(median(oursCsvCpu) / median(pandasCpu)).toFixed(2)}x). On a loaded machine the wall ratio tends to this CPU ratio.`);
   console.log(`\nParquet: ${last.rows.toLocaleString('en-US')} clean rows, ${last.quarantined} quarantined; CSV: ${lastCsv.rows.toLocaleString('en-US')} clean, ${lastCsv.quarantined} quarantined.`);
   const bars = [
     { name: 'parquet_ingest_validate_profile_vs_duckdb_copy', measured: parquetRatio, target: 2.0 },
