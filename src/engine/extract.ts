@@ -49,8 +49,9 @@ export async function describe(conn: DuckDBConnection, sql: string): Promise<Col
 }
 
 export async function extractFrame(conn: DuckDBConnection, sql: string): Promise<Frame> {
-  // The wrapped query names its columns as a table would (a duplicate name gets a suffix).
-  const wrapped = `(${sql}\n) AS __sluice_q`;
+  // The wrapped query names its columns as a table would (a duplicate name gets a suffix). A closing
+  // semicolon (with comments after it) would end the statement inside the parentheses: it goes.
+  const wrapped = `(${sql.replace(/;(\s|--[^\n]*)*$/, '')}\n) AS __sluice_q`;
   const schema = await describe(conn, `SELECT * FROM ${wrapped}`);
   const plans = schema.map(({ name, type }, i) => planColumn(name, type, i + 1));
   if (plans.length === 0) return new Frame([]);
