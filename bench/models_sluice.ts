@@ -50,7 +50,7 @@ if (opts.model === 'logistic') {
   const t0 = performance.now();
   const model = await trainModel(rows, {
     label: 'label', numeric: m.numeric, categorical: m.categorical,
-    estimator: { type: 'random-forest', trees: m.trees, maxDepth: m.depth, threads: Number(opts.threads), seed: 0 },
+    estimator: { type: 'random-forest', numTrees: m.trees, maxDepth: m.depth, threads: Number(opts.threads), seed: 0 },
   });
   fitSeconds = (performance.now() - t0) / 1000;
   predict = () => model.predict(test);
