@@ -13,7 +13,7 @@
  * registerEstimator({ type: 'my-model', tasks: ['regression'], options: { depth: { kind: 'integer' } },
  *   fit: (frame, y, spec, o) => ..., load: (state) => ..., example: { depth: 2 } });
  */
-import { SluiceError } from '../core/errors.ts';
+import { CancelledError, SluiceError } from '../core/errors.ts';
 import type { Frame } from '../frame/frame.ts';
 import type { Json } from '../store/types.ts';
 import { checkFitInput } from './input.ts';
@@ -143,7 +143,11 @@ export async function fitEstimator(frame: Frame, y: Float64Array, spec: Estimato
   }
   const numClasses = checkFitInput(frame, y, options, spec.type);
   const withClasses = options.task === 'multiclass' ? { ...options, numClasses } : options;
-  return await family.fit(frame, y, spec, withClasses);
+  if (options.signal?.aborted) throw new CancelledError(`The ${spec.type} fit was cancelled before it started`, { cause: options.signal.reason });
+  const estimator = await family.fit(frame, y, spec, withClasses);
+  // A family that does not stop mid-fit still does not hand back a model nobody wants any more.
+  if (options.signal?.aborted) throw new CancelledError(`The ${spec.type} fit was cancelled`, { cause: options.signal.reason });
+  return estimator;
 }
 
 export function loadEstimator(spec: { type: string; state: Json }): Estimator {

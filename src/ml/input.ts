@@ -54,6 +54,16 @@ export function checkFitInput(frame: Frame, y: Float64Array, options: InputCheck
   return K;
 }
 
+/**
+ * The feature half of checkFitInput, for callers that check raw columns before a feature pipeline
+ * runs (trainModel: so an all-missing or infinite column gets the same error in every family, before
+ * a scaler or encoder trips on it). `categoricalCodes` names numeric columns that must hold codes >= 0.
+ */
+export function checkTrainingFeatures(frame: Frame, names: readonly string[], who: string, categoricalCodes: readonly string[] = []): void {
+  const codes = new Set(categoricalCodes);
+  for (const name of names) checkFeature(frame, name, codes.has(name), who, true);
+}
+
 /** Checks rows to score: no infinite value in any numeric column the model reads. */
 export function checkPredictInput(frame: Frame, who: string, columns: readonly string[] = frame.names): void {
   for (const name of columns) {

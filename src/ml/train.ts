@@ -19,6 +19,7 @@ import { DataError } from '../core/errors.ts';
 import { FeaturePipeline, fitCategoryEncoder, fitStandardScaler, fitTransformFeaturePipeline, type FittedTransformer, type PipelineStep } from '../features/index.ts';
 import type { Frame } from '../frame/frame.ts';
 import { checkSpec, fitEstimator, wantsScaling, type ClassLabel, type EstimatorSpec, type FitOptions, type Task } from './estimators.ts';
+import { checkTrainingFeatures } from './input.ts';
 import { codeLabels, encodeLabel } from './labels.ts';
 import { Predictor } from './predictor.ts';
 
@@ -111,6 +112,8 @@ export async function trainModel(frame: Frame, options: TrainOptions): Promise<P
   for (const name of inputs) {
     if (!frame.has(name)) throw new DataError(`Feature column "${name}" is not in the training data (columns: ${frame.names.join(', ')})`, { context: { column: name } });
   }
+  // The shared input check on the raw columns, before any scaler or encoder sees them.
+  checkTrainingFeatures(frame, inputs, 'trainModel');
   const label = encodeLabel(frame, options.label, { ...(options.task !== undefined ? { task: options.task } : {}), ...(options.classes ? { classes: options.classes } : {}) });
   const spec = options.estimator as EstimatorSpec & { numClasses?: number };
   if (label.task === 'multiclass' && spec.numClasses !== undefined && spec.numClasses !== label.classes!.length) {
