@@ -23,6 +23,8 @@ export interface FitOptions {
   categorical: readonly string[];
   sampleWeight?: Float64Array;
   onProgress?: (done: number, total: number) => void;
+  /** Aborting it stops the fit within about one round, tree or iteration: it rejects with CancelledError. */
+  signal?: AbortSignal;
 }
 
 export interface EstimatorSpec {

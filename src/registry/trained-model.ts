@@ -33,6 +33,8 @@ export interface TrainOptions {
    */
   features?: readonly PipelineStep[];
   onProgress?: (done: number, total: number) => void;
+  /** Aborting it stops the estimator's fit: trainModel rejects with CancelledError. */
+  signal?: AbortSignal;
 }
 
 const LINEAR = new Set(['logistic-regression', 'ridge', 'linear-regression']);
@@ -113,7 +115,7 @@ export async function trainModel(frame: Frame, options: TrainOptions): Promise<P
   }
   options.onProgress?.(1, 2);
   const estimatorCategorical = categorical.filter((c) => x.has(c));
-  const estimator = await fitEstimator(x, y, options.estimator, { task, categorical: estimatorCategorical, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const estimator = await fitEstimator(x, y, options.estimator, { task, categorical: estimatorCategorical, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
   options.onProgress?.(2, 2);
   const signature = inputs.map((name) => ({ name, type: frame.column(name).kind }));
   return new Predictor(features, estimator, signature, options.label);

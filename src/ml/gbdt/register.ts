@@ -60,6 +60,7 @@ registerEstimator(
       categoricalFeatures: options.categorical.filter((c) => numeric.has(c)),
       ...(options.sampleWeight ? { sampleWeight: options.sampleWeight } : {}),
       ...(options.onProgress ? { onIteration: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     return new GbdtEstimator(model, options.task);
   },
