@@ -1,6 +1,7 @@
-// Cancellation reaches the fit loops of the tree learners: a fit whose AbortSignal aborts in the
-// middle rejects with CancelledError soon after (within a round or a tree), directly and through
-// trainModel, and leaves no worker thread running. (Timing is printed, never asserted tightly:
+// Cancellation reaches the fit loops: a gbdt or forest fit whose AbortSignal aborts in the middle
+// rejects with CancelledError soon after (within a round or a tree), directly and through
+// trainModel, and leaves no worker thread running; the linear models' solvers (L-BFGS, OWL-QN)
+// stop between iterations the same way. (Timing is printed, never asserted tightly:
 // the bound below only says the fit stopped long before it would have finished.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { GradientBoostedTrees } from '../../src/ml/gbdt/index.ts';
 import { RandomForest } from '../../src/ml/forest/index.ts';
 import { rng } from '../../src/ml/gbdt/sampling.ts';
 import { liveTreeWorkers } from '../../src/ml/trees/threads.ts';
+import { lbfgsAsync, owlqnAsync, type SmoothObjective } from '../../src/ml/linear/index.ts';
 import { trainModel } from '../../src/registry/index.ts';
 import '../../src/ml/estimators.ts';
 
@@ -94,5 +96,47 @@ test('trainModel passes the signal to the tree learners; an aborted signal stops
     ac.abort();
     await assert.rejects(trainModel(train, { label: 'label', numeric: ['x0', 'x1'], estimator, signal: ac.signal }), CancelledError);
     assert.equal(liveTreeWorkers(), 0);
+  }
+});
+
+test('linear solvers: L-BFGS and OWL-QN stop between iterations when the signal aborts', async () => {
+  // Least squares with a slow objective (each evaluation a pass over 400,000 rows) and tolerances
+  // of zero, so the solvers would run to maxIter.
+  const n = 400_000;
+  const D = 8;
+  const r = rng(3);
+  const X = Float64Array.from({ length: n * D }, () => r() - 0.5);
+  const y = Float64Array.from({ length: n }, (_, i) => X[i * D]! - 2 * X[i * D + 1]! + r());
+  let evaluations = 0;
+  let onEvaluation = (): void => undefined;
+  const objective: SmoothObjective = (w, g) => {
+    evaluations++;
+    onEvaluation();
+    g.fill(0);
+    let f = 0;
+    for (let i = 0; i < n; i++) {
+      let z = -y[i]!;
+      for (let j = 0; j < D; j++) z += X[i * D + j]! * w[j]!;
+      f += 0.5 * z * z;
+      for (let j = 0; j < D; j++) g[j]! += z * X[i * D + j]!;
+    }
+    // A ridge term that keeps changing a little, so no iteration ever meets the tolerances.
+    for (let j = 0; j < D; j++) { f += 1e-3 * w[j]! ** 4; g[j]! += 4e-3 * w[j]! ** 3; }
+    return f;
+  };
+  const options = { maxIter: 1_000_000, gtol: 0, ftol: -1 };
+  for (const [name, run] of [
+    ['L-BFGS', (signal: AbortSignal) => lbfgsAsync(objective, new Float64Array(D), options, signal)],
+    ['OWL-QN', (signal: AbortSignal) => owlqnAsync(objective, new Float64Array(D), new Float64Array(D).fill(1e-3), options, signal)],
+  ] as const) {
+    const ac = new AbortController();
+    evaluations = 0;
+    // Abort from a timer once the third evaluation has run: in the middle of the iterations.
+    onEvaluation = () => { if (evaluations === 3) setTimeout(() => ac.abort(), 0); };
+    const res = await run(ac.signal).then((r) => r, (e: unknown) => e);
+    assert.ok(res instanceof CancelledError, `${name}: ${JSON.stringify(res)}`);
+    assert.match(res.message, new RegExp(`${name} was cancelled at iteration \\d+`));
+    assert.ok(evaluations < 12, `${name}: ${evaluations} evaluations`);
+    console.log(`${name}: ${res.message} after ${evaluations} evaluations`);
   }
 });
