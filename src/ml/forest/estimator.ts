@@ -55,6 +55,7 @@ registerEstimator({
       categoricalFeatures: options.categorical.filter((c) => numeric.has(c)),
       ...(options.sampleWeight ? { sampleWeight: options.sampleWeight } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     return new RandomForestEstimator(model, options.task);
   },

@@ -25,6 +25,8 @@ export interface RandomForestFitOptions extends ForestOptions {
   sampleWeight?: Float64Array;
   /** Called as trees finish with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Aborting it stops the fit between trees: fit rejects with CancelledError and no worker thread is left. */
+  signal?: AbortSignal;
 }
 
 function checkLabels(label: Float64Array, task: Task, numClasses: number | undefined): number {
@@ -129,7 +131,7 @@ export async function fitForest(frame: Frame, label: Float64Array, o: RandomFore
   const { trees, oob } = await growForest(
     { n, numBins: nb, codes, colCodes, categorical: Uint8Array.from(mappers, (m) => (m.kind === 'categorical' ? 1 : 0)), label, weight, bins: rowBins },
     { ...opts, numClasses },
-    { threads: opts.threads, oobScore: opts.oobScore, ...(o.onProgress ? { onTree: o.onProgress } : {}) },
+    { threads: opts.threads, oobScore: opts.oobScore, ...(o.onProgress ? { onTree: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) },
   );
   const { threads: _threads, ...kept } = opts;
   const model: ForestModel = { task, numClasses, outputs: task === 'multiclass' ? numClasses : 1, mappers, trees, options: kept, oobScore: oob ? oob.score : null };

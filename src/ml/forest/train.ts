@@ -10,6 +10,7 @@ import type { ForestTree, GrowParams } from './grow.ts';
 import { jobRunner, type OobJob, type TreesJob } from './jobs.ts';
 import { oobResult, type OobResult } from './oob.ts';
 import { ForestPool } from './pool.ts';
+import { Checkpoint } from '../trees/cancel.ts';
 import { flattenTrees } from './predict.ts';
 
 export interface ForestData {
@@ -30,6 +31,7 @@ export interface GrowForestOptions {
   threads: number;
   oobScore: boolean;
   onTree?: (done: number, total: number) => void;
+  signal?: AbortSignal;
 }
 
 /** Rows per out-of-bag task. */
@@ -48,6 +50,7 @@ export async function growForest(
   data: ForestData, params: GrowParams & { trees: number }, options: GrowForestOptions,
 ): Promise<{ trees: ForestTree[]; oob: OobResult | null }> {
   const threads = Math.max(1, Math.min(options.threads, params.trees));
+  const checkpoint = new Checkpoint(options.signal, 'random forest fit');
   const pool = threads > 1 ? ForestPool.start(threads - 1) : null;
   try {
     const job: TreesJob = {
@@ -61,8 +64,15 @@ export async function growForest(
     let done = 0;
     const tick = options.onTree ? (): void => options.onTree!(++done, params.trees) : undefined;
     const trees = pool
-      ? await pool.run<ForestTree>(job, params.trees, local, tick)
-      : Array.from({ length: params.trees }, (_, t) => { const tree = local(t); tick?.(); return tree; });
+      ? await pool.run<ForestTree>(job, params.trees, local, tick, checkpoint)
+      : [];
+    if (!pool) {
+      for (let t = 0; t < params.trees; t++) {
+        await checkpoint.next(() => `after ${t} of ${params.trees} trees`);
+        trees.push(local(t));
+        tick?.();
+      }
+    }
     if (!options.oobScore || !data.bins) return { trees, oob: null };
 
     const K = params.task === 'multiclass' ? params.numClasses : 1;
@@ -78,8 +88,8 @@ export async function growForest(
     };
     const blocks = Math.ceil(data.n / OOB_BLOCK);
     const runOob = jobRunner(oobJob);
-    if (pool) await pool.run(oobJob, blocks, runOob);
-    else for (let b = 0; b < blocks; b++) runOob(b);
+    if (pool) await pool.run(oobJob, blocks, runOob, undefined, checkpoint);
+    else for (let b = 0; b < blocks; b++) { await checkpoint.next(); runOob(b); }
     return { trees, oob: oobResult(params.task, data.label, oobJob.sums, oobJob.counts, K) };
   } finally {
     await pool?.close();

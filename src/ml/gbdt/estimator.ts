@@ -39,6 +39,8 @@ export interface GbdtFitOptions extends BoosterOptions, Pick<BinningOptions, 'ma
   sampleWeight?: Float64Array;
   /** Held-out rows for the validation loss and early stopping. */
   validation?: { frame: Frame; label: Float64Array; sampleWeight?: Float64Array };
+  /** Aborting it stops the fit between rounds: fit rejects with CancelledError and no worker thread is left. */
+  signal?: AbortSignal;
 }
 
 export class GradientBoostedTrees {
@@ -91,6 +93,7 @@ export class GradientBoostedTrees {
         },
         o,
         executor,
+        o.signal,
       );
       this.#model = { ...booster, mappers };
       this.#forest = null;

@@ -13,7 +13,7 @@ import { OBJECTIVES, type Objective } from './losses.ts';
 export interface CategoricalSplitOptions {
   /** Added to each category's hessian when ordering categories by gradient/hessian (default 10). */
   smoothing?: number;
-  /** Extra L2 regularization on the children of categorical splits (default 10). */
+  /** Extra L2 regularization on the children of many-versus-many categorical splits (default 10; not one-versus-rest splits). */
   l2?: number;
   /** Largest set of categories sent one way by a split (default 32). */
   maxSetSize?: number;

@@ -55,6 +55,7 @@ registerEstimator({
       ...(options.sampleWeight ? { sampleWeight: options.sampleWeight } : {}),
       ...(options.validation ? { validation: { frame: options.validation.frame, label: options.validation.y } } : {}),
       ...(options.onProgress ? { onIteration: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     return new GbdtEstimator(model, options.task);
   },
