@@ -11,6 +11,7 @@ import { openEngine } from '../../src/engine/index.ts';
 import { Frame, numberColumn, stringColumn } from '../../src/frame/frame.ts';
 import * as sluice from '../../src/index.ts';
 import { evaluateBinary, evaluateMulticlass } from '../../src/ml/evaluate.ts';
+import { checkSpec, type EstimatorSpec } from '../../src/ml/estimators.ts';
 import type { GradientBoostedTrees } from '../../src/ml/gbdt/index.ts';
 import { decodeModelPackage, encodeModelPackage } from '../../src/ml/package.ts';
 import { loadPredictor, scoreDataset, trainModel, type Predictor } from '../../src/ml/train.ts';
@@ -59,6 +60,24 @@ test('1. a misspelled gbdt or linear option is an error with a "did you mean", n
   await rejects(trainModel(train, { ...base, estimator: { type: 'logistic-regression', penalty: 'l3' } as never }), /option "penalty" must be "l2" \| "l1"/);
   await rejects(trainModel(train, { ...base, estimator: { type: 'calibrated', base: { type: 'gbdt', leaves: 4 } } as never }), /gbdt has no option "leaves"/, /maxLeaves/);
   await rejects(trainModel(train, { ...base, estimator: { type: 'gdbt' } as never }), /Unknown estimator type "gdbt"/, /Did you mean "gbdt"/);
+});
+
+test('1. the compiler catches a misspelled option in a spec (EstimatorSpec is a discriminated union)', () => {
+  // Each line below fails `npm run typecheck` if its spec stops being an error for the compiler.
+  // @ts-expect-error numTree is not a gbdt option
+  const a: EstimatorSpec = { type: 'gbdt', numTree: 10 };
+  // @ts-expect-error c is not a logistic-regression option (C is)
+  const b: EstimatorSpec = { type: 'logistic-regression', c: 3 };
+  // @ts-expect-error the forest's old option name
+  const c: EstimatorSpec = { type: 'random-forest', trees: 10 };
+  // @ts-expect-error a misspelled categorical setting
+  const d: EstimatorSpec = { type: 'gbdt', categorical: { l3: 1 } };
+  // @ts-expect-error maxLeaves is a gbdt option, not the forest's
+  const e: EstimatorSpec = { type: 'random-forest', maxLeaves: 8 };
+  const ok: EstimatorSpec[] = [{ type: 'gbdt', numTrees: 10, categorical: { l2: 1 } }, { type: 'random-forest', numTrees: 10 }, { type: 'calibrated', base: { type: 'gbdt', numTrees: 5 } }];
+  // And the run-time check agrees with the compiler.
+  for (const bad of [a, b, c, d, e]) assert.throws(() => checkSpec(bad), DataError);
+  for (const good of ok) checkSpec(good);
 });
 
 test('1. one name per idea: numTrees in gbdt and the forest; the old forest name says it was renamed', async () => {
