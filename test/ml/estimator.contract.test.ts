@@ -11,7 +11,7 @@ import { openEngine } from '../../src/engine/index.ts';
 import { Frame, numberColumn, stringColumn } from '../../src/frame/frame.ts';
 import * as sluice from '../../src/index.ts';
 import { evaluateBinary, evaluateMulticlass } from '../../src/ml/evaluate.ts';
-import { checkSpec, type EstimatorSpec } from '../../src/ml/estimators.ts';
+import { checkSpec, fitEstimator, loadEstimator, type EstimatorSpec } from '../../src/ml/estimators.ts';
 import type { GradientBoostedTrees } from '../../src/ml/gbdt/index.ts';
 import { decodeModelPackage, encodeModelPackage } from '../../src/ml/package.ts';
 import { loadPredictor, scoreDataset, trainModel, type Predictor } from '../../src/ml/train.ts';
@@ -183,6 +183,13 @@ test('4. a numeric column declared categorical is a category for the linear mode
   const model = await trainModel(frame, { label: 'y', task: 'binary', categorical: ['code'], estimator: { type: 'logistic-regression', C: 10 } });
   const p = model.predict(frame);
   assert.ok(p.every((v, i) => (v >= 0.5 ? 1 : 0) === frame.numbers('y')[i]), 'codes 1 and 3 learned as categories');
+  // The same through fitEstimator, without trainModel's encoder: the linear design one-hots the codes.
+  const direct = await fitEstimator(frame.select(['code']), frame.numbers('y'), { type: 'logistic-regression', C: 10 }, { task: 'binary', categorical: ['code'] });
+  const q = direct.predict(Frame.from({ code: Float64Array.of(0, 1, 2, 3, 4, 7, NaN) }));
+  assert.deepEqual(Array.from(q.subarray(0, 5), (v) => (v >= 0.5 ? 1 : 0)), [0, 1, 0, 1, 0], 'one coefficient per code');
+  assert.equal(q[5], q[6], 'an unseen code scores as a missing one');
+  const again = loadEstimator(JSON.parse(JSON.stringify({ type: direct.type, state: direct.toJSON() })) as { type: string; state: never });
+  assert.deepEqual(again.predict(Frame.from({ code: Float64Array.of(0, 1, 2, 3, 4, 7, NaN) })), q);
   // Before: the trees made "distance" a categorical with one level per distinct text.
   const text = train.withColumn('x', stringColumn(Array.from(train.numbers('x'), (v) => v.toFixed(2))));
   await rejects(trainModel(text, { label: 'y01', task: 'binary', numeric: ['x'], estimator: { type: 'gbdt' } }), /Column "x" is declared numeric but holds text \("\d\.\d\d" at row 0\)/, /TRY_CAST\("x" AS DOUBLE\)/);
