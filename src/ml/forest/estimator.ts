@@ -31,7 +31,7 @@ class RandomForestEstimator implements Estimator {
   }
 }
 
-const NUMBERS = ['trees', 'maxDepth', 'minSamplesLeaf', 'minSamplesSplit', 'maxSamples', 'seed', 'threads', 'maxBins', 'numClasses'] as const;
+const NUMBERS = ['trees', 'maxDepth', 'minSamplesLeaf', 'minSamplesSplit', 'maxSamples', 'seed', 'threads', 'maxBins', 'numClasses', 'exactSplitRows'] as const;
 const BOOLEANS = ['bootstrap', 'oobScore'] as const;
 const KNOWN = new Set<string>(['type', 'maxFeatures', ...NUMBERS, ...BOOLEANS]);
 

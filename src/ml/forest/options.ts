@@ -50,6 +50,12 @@ export interface ForestOptions {
   threads?: number;
   /** Value bins per feature, 2..255 (default 255); one more bin holds missing values. */
   maxBins?: number;
+  /**
+   * Nodes with at most this many rows (default 4096; 0: never, at most 8192) split numeric features
+   * that have more distinct values than bins at exact thresholds, midway between two training
+   * values as scikit-learn does; larger nodes split between bins.
+   */
+  exactSplitRows?: number;
 }
 
 export interface ResolvedForestOptions {
@@ -68,6 +74,7 @@ export interface ResolvedForestOptions {
   seed: number;
   threads: number;
   maxBins: number;
+  exactSplitRows: number;
 }
 
 function check(name: string, v: unknown, ok: boolean, what: string): void {
@@ -119,5 +126,6 @@ export function resolveForestOptions(o: ForestOptions, features: number, rows: n
     seed: int('seed', o.seed ?? 0, -(2 ** 31), 2 ** 32 - 1),
     threads: int('threads', threads, 1, 256),
     maxBins: int('maxBins', o.maxBins ?? 255, 2, 255),
+    exactSplitRows: int('exactSplitRows', o.exactSplitRows ?? 4096, 0, 8192),
   };
 }
