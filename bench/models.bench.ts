@@ -23,7 +23,7 @@ import { flightsParquetPath } from '../examples/flights/data-path.ts';
 const root = new URL('..', import.meta.url).pathname;
 const outDir = join(root, 'bench', 'out', 'models');
 const PYTHON = '/usr/bin/python3';
-const SETTINGS = { C: 1, maxIter: 100, trees: 50, depth: 12, forestRows: 500_000 };
+const SETTINGS = { C: 1, maxIter: 100, numTrees: 50, depth: 12, forestRows: 500_000 };
 const { values: opts } = parseArgs({ options: { threads: { type: 'string', default: '2' }, models: { type: 'string', default: 'logistic,forest' } } });
 const threads = Number(opts.threads);
 const models = opts.models.split(',');

@@ -6,11 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Frame, type Column } from '../src/frame/frame.ts';
-import { trainModel } from '../src/registry/index.ts';
+import { trainModel } from '../src/ml/train.ts';
 
 const { values: opts } = parseArgs({ options: { manifest: { type: 'string' }, model: { type: 'string' }, threads: { type: 'string', default: '2' } } });
 const manifestPath = opts.manifest!;
-const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { numeric: string[]; categorical: string[]; C: number; maxIter: number; trees: number; depth: number; forestRows: number };
+const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { numeric: string[]; categorical: string[]; C: number; maxIter: number; numTrees: number; depth: number; forestRows: number };
 const base = dirname(manifestPath);
 
 function load(split: string, name: string): Float64Array {
@@ -38,7 +38,7 @@ let fitSeconds: number;
 let predict: () => Float64Array;
 if (opts.model === 'logistic') {
   const t0 = performance.now();
-  const model = await trainModel(train, { label: 'label', numeric: m.numeric, categorical: m.categorical, estimator: { type: 'logistic-regression', C: m.C, maxIter: m.maxIter } });
+  const model = await trainModel(train, { label: 'label', task: 'binary', numeric: m.numeric, categorical: m.categorical, estimator: { type: 'logistic-regression', C: m.C, maxIter: m.maxIter } });
   fitSeconds = (performance.now() - t0) / 1000;
   predict = () => model.predict(test);
 } else if (opts.model === 'forest') {
@@ -49,8 +49,8 @@ if (opts.model === 'logistic') {
   const rows = frameOf('forest').withColumn('label', { kind: 'number', values: load('forest', 'label'), logical: 'float' });
   const t0 = performance.now();
   const model = await trainModel(rows, {
-    label: 'label', numeric: m.numeric, categorical: m.categorical,
-    estimator: { type: 'random-forest', trees: m.trees, maxDepth: m.depth, threads: Number(opts.threads), seed: 0 },
+    label: 'label', task: 'binary', numeric: m.numeric, categorical: m.categorical,
+    estimator: { type: 'random-forest', numTrees: m.numTrees, maxDepth: m.depth, threads: Number(opts.threads), seed: 0 },
   });
   fitSeconds = (performance.now() - t0) / 1000;
   predict = () => model.predict(test);

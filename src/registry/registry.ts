@@ -6,7 +6,7 @@
 import { SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { ArtifactStore, Json, MetadataStore, ModelVersionRecord } from '../store/types.ts';
-import { decodeModelPackage, encodeModelPackage, type ModelPackage } from './package.ts';
+import { decodeModelPackage, encodeModelPackage, type ModelPackage } from '../ml/package.ts';
 
 export interface ModelRef {
   readonly kind: 'model';

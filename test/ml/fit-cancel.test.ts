@@ -76,7 +76,7 @@ for (const threads of [1, 2]) {
   test(`random forest: abort in the middle of a long fit rejects with CancelledError (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
     let trees = 0;
     const r = await abortDuring(3, (signal, progress) => new RandomForest().fit(frame, label, {
-      trees: 100_000, maxDepth: 10, threads, signal, onProgress: (done) => { trees = done; progress(done); },
+      numTrees: 100_000, maxDepth: 10, threads, signal, onProgress: (done) => { trees = done; progress(done); },
     }));
     assertCancelled(`forest ${threads} threads after ${trees} trees`, r);
     assert.ok(trees >= 3 && trees < 100_000);
@@ -84,17 +84,17 @@ for (const threads of [1, 2]) {
 }
 
 test('trainModel passes the signal to the tree learners; an aborted signal stops before any work', async () => {
-  for (const estimator of [{ type: 'gbdt', numTrees: 100_000, threads: 2 }, { type: 'random-forest', trees: 100_000, threads: 2 }]) {
+  for (const estimator of [{ type: 'gbdt', numTrees: 100_000, threads: 2 }, { type: 'random-forest', numTrees: 100_000, threads: 2 }] as const) {
     const train = frame.withColumn('label', numberColumn(label));
     const r = await abortDuring(3, (signal, progress) => trainModel(train, {
-      label: 'label', numeric: ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'], categorical: ['city'], estimator, signal,
+      label: 'label', task: 'binary', numeric: ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'], categorical: ['city'], estimator, signal,
       // trainModel reports its two stages, then the estimator's rounds or trees.
       onProgress: (done, total) => { if (total > 2) progress(done); },
     }));
     assertCancelled(`trainModel ${estimator.type}`, r);
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(trainModel(train, { label: 'label', numeric: ['x0', 'x1'], estimator, signal: ac.signal }), CancelledError);
+    await assert.rejects(trainModel(train, { label: 'label', task: 'binary', numeric: ['x0', 'x1'], estimator, signal: ac.signal }), CancelledError);
     assert.equal(liveTreeWorkers(), 0);
   }
 });

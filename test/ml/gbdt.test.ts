@@ -368,5 +368,5 @@ test("the 'gbdt' estimator type fits, predicts and loads back from JSON", async 
   assert.ok(p.every((v) => v > 0 && v < 1));
   const again = loadEstimator({ type: 'gbdt', state: JSON.parse(JSON.stringify(est.toJSON())) });
   assert.deepEqual(again.predict(frame), p);
-  await assert.rejects(fitEstimator(frame, label, { type: 'gbdt', numTrees: 'many' }, { task: 'binary', categorical: [] }), /numTrees/);
+  await assert.rejects(fitEstimator(frame, label, { type: 'gbdt', numTrees: 'many' } as never, { task: 'binary', categorical: [] }), /numTrees/);
 });

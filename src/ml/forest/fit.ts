@@ -4,7 +4,7 @@
  * (train.ts) and returns the model data with the out-of-bag predictions when asked for.
  *
  * @example
- * const { model, oobPrediction } = await fitForest(frame, label, { trees: 100, oobScore: true });
+ * const { model, oobPrediction } = await fitForest(frame, label, { numTrees: 100, oobScore: true });
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
@@ -12,6 +12,7 @@ import { binFeature, fitBinMappers, numBins } from '../gbdt/binning.ts';
 import { encodeGroups, histogramLayout } from '../gbdt/histogram.ts';
 import { fineCodes, fitFineMappers } from '../trees/fine.ts';
 import type { Task } from '../estimator.ts';
+import { inferTaskOfNumbers } from '../labels.ts';
 import type { ForestModel } from './model.ts';
 import { resolveForestOptions, type ForestOptions } from './options.ts';
 import { growForest } from './train.ts';
@@ -99,8 +100,7 @@ export async function fitForest(frame: Frame, label: Float64Array, o: RandomFore
       }
     }
   }
-  let task: Task = o.task ?? 'binary';
-  if (o.task === undefined) for (let i = 0; i < n; i++) if (label[i] !== 0 && label[i] !== 1) { task = 'regression'; break; }
+  const task: Task = o.task ?? inferTaskOfNumbers(label, 'random forest');
   const numClasses = checkLabels(label, task, o.numClasses);
   const opts = resolveForestOptions({ ...o, task, numClasses }, names.length, n, task);
   const weight = checkWeights(o.sampleWeight, n);

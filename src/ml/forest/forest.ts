@@ -10,7 +10,7 @@
  * text) get a learned direction at every split; categories never seen in training follow it.
  *
  * @example
- * const forest = await new RandomForest({ trees: 100, maxDepth: 12, seed: 1 }).fit(frame, label, { oobScore: true });
+ * const forest = await new RandomForest({ numTrees: 100, maxDepth: 12, seed: 1 }).fit(frame, label, { oobScore: true });
  * forest.predictProba(test);       // P(label = 1) per row
  * forest.oobScore;                 // out-of-bag accuracy
  * forest.featureImportance();      // { hour: 0.31, origin: 0.22, ... }

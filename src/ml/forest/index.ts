@@ -8,7 +8,7 @@
  *
  * @example
  * import { RandomForest } from './index.ts';
- * const forest = await new RandomForest({ trees: 100 }).fit(frame, label);
+ * const forest = await new RandomForest({ numTrees: 100 }).fit(frame, label);
  * forest.predictProba(frame);
  */
 export { RandomForest } from './forest.ts';
