@@ -328,7 +328,7 @@ test('the booster runs on pre-binned data (for other tree ensembles)', async () 
   const m = model.model;
   const bins = binColumns(m.mappers, m.mappers.map((mp) => frame.column(mp.name)));
   const booster = await trainBooster({ bins, numBins: m.numBins, categorical: m.categorical, label }, { objective: 'binary', numTrees: 5, threads: 1 });
-  const raw = predictRawBinned(flattenForest(booster.trees, 1), bins, frame.numRows, booster.baseScore);
+  const raw = predictRawBinned(flattenForest(booster.trees, 1, booster.numBins), bins, frame.numRows, booster.baseScore);
   assert.deepEqual(raw, model.predictRaw(frame));
 });
 

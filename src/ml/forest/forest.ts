@@ -21,8 +21,9 @@ import type { Frame } from '../../frame/frame.ts';
 import type { Task } from '../estimator.ts';
 import { fitForest, type RandomForestFitOptions } from './fit.ts';
 import { forestImportance } from './importance.ts';
-import { binForFrame, type ForestModel } from './model.ts';
-import { flattenTrees, predictBinned, type FlatTrees } from './predict.ts';
+import { codesForFrame, fineCoarseMaps, type ForestModel } from './model.ts';
+import { flattenForestTrees, predictBinned, type FlatTrees } from './predict.ts';
+import { numBins } from '../gbdt/binning.ts';
 import { forestFromBytes, forestToBytes } from './serialize.ts';
 
 export type { RandomForestFitOptions } from './fit.ts';
@@ -66,14 +67,15 @@ export class RandomForest {
   get oobPrediction(): Float64Array | null { return this.#oobPrediction; }
 
   #flatTrees(): FlatTrees {
-    this.#flat ??= flattenTrees(this.model.trees, this.model.outputs);
+    const m = this.model;
+    this.#flat ??= flattenForestTrees(m.trees, m.outputs, Int32Array.from(m.mappers, numBins), fineCoarseMaps(m));
     return this.#flat;
   }
 
   /** Mean of the trees' leaf values: P(class 1), class probabilities (n x K row-major) or values. */
   #average(frame: Frame): Float64Array {
     const m = this.model;
-    return predictBinned(this.#flatTrees(), binForFrame(m.mappers, frame), frame.numRows, m.mappers.length);
+    return predictBinned(this.#flatTrees(), codesForFrame(m, frame), frame.numRows, m.mappers.length);
   }
 
   /**

@@ -22,14 +22,15 @@ export interface TreesJob {
   categorical: Uint8Array;
   label: Float64Array;
   weight: Float64Array | null;
+  fine: ({ codes: Uint16Array; coarse: Uint8Array } | null)[];
   params: GrowParams;
 }
 
 export interface OobJob {
   kind: 'oob';
   flat: FlatTrees;
-  /** Row-major feature bins (shared). */
-  bins: Uint8Array;
+  /** Row-major feature codes (shared). */
+  bins: Uint8Array | Uint16Array;
   F: number;
   n: number;
   seed: number;
@@ -47,7 +48,7 @@ export type ForestJob = TreesJob | OobJob;
 export function jobRunner(job: ForestJob): (task: number) => ForestTree | null {
   if (job.kind === 'trees') {
     const builder = new TreeBuilder(
-      { n: job.n, layout: histogramLayout(job.numBins), codes: job.codes, colCodes: job.colCodes, categorical: job.categorical, label: job.label, weight: job.weight },
+      { n: job.n, layout: histogramLayout(job.numBins), codes: job.codes, colCodes: job.colCodes, categorical: job.categorical, label: job.label, weight: job.weight, fine: job.fine },
       job.params,
     );
     return (t) => builder.build(t);

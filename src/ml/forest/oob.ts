@@ -25,7 +25,7 @@ const ROW_BLOCK = 512;
  * sample was every row) are left out.
  */
 export function accumulateOob(
-  flat: FlatTrees, bins: Uint8Array, F: number, seed: number, rate: number, skip: Uint8Array,
+  flat: FlatTrees, bins: Uint8Array | Uint16Array, F: number, seed: number, rate: number, skip: Uint8Array,
   sums: Float64Array, counts: Float64Array, from: number, to: number,
 ): void {
   const K = flat.outputs;

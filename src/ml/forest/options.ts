@@ -55,6 +55,12 @@ export interface ForestOptions {
   threads?: number;
   /** Value bins per feature, 2..255 (default 255); one more bin holds missing values. */
   maxBins?: number;
+  /**
+   * Nodes with at most this many rows (default 4096; 0: never, at most 8192) split numeric features
+   * that have more distinct values than bins at exact thresholds, midway between two training
+   * values as scikit-learn does; larger nodes split between bins.
+   */
+  exactSplitRows?: number;
 }
 
 export interface ResolvedForestOptions {
@@ -74,6 +80,7 @@ export interface ResolvedForestOptions {
   seed: number;
   threads: number;
   maxBins: number;
+  exactSplitRows: number;
 }
 
 function check(name: string, v: unknown, ok: boolean, what: string): void {
@@ -125,6 +132,7 @@ export function resolveForestOptions(o: ForestOptions, features: number, rows: n
     seed: int('seed', o.seed ?? 0, -(2 ** 31), 2 ** 32 - 1),
     threads: int('threads', threads, 1, 256),
     maxBins: int('maxBins', o.maxBins ?? 255, 2, 255),
+    exactSplitRows: int('exactSplitRows', o.exactSplitRows ?? 4096, 0, 8192),
   };
 }
 
@@ -145,6 +153,7 @@ export const FOREST_OPTIONS: OptionRules = {
   threads: { kind: 'integer', doc: 'threads, this one included; the forest does not depend on it' },
   maxBins: { kind: 'integer', doc: '2..255 (default 255)' },
   numClasses: { kind: 'integer', doc: 'multiclass: the number of classes (each needs training rows)' },
+  exactSplitRows: { kind: 'integer', doc: 'nodes with at most this many rows split at exact thresholds, 0..8192 (default 4096)' },
 };
 
 /** The forest's old option names. */

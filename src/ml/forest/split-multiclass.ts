@@ -29,6 +29,8 @@ export interface NodeSplit {
   defaultLeft: boolean;
   /** bin -> 1 when left, 256 entries. */
   lut: Uint8Array;
+  /** An exact split on fine codes: codes <= fine go left (the lut is then its byte-bin outline). */
+  fine?: number;
   /** Weighted impurity decrease (Gini or squared error, in weight units). */
   decrease: number;
   /** Weight and per-output sums of the left child. */

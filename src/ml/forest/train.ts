@@ -11,7 +11,7 @@ import { jobRunner, type OobJob, type TreesJob } from './jobs.ts';
 import { oobResult, type OobResult } from './oob.ts';
 import { ForestPool } from './pool.ts';
 import { Checkpoint } from '../trees/cancel.ts';
-import { flattenTrees } from './predict.ts';
+import { flattenForestTrees } from './predict.ts';
 
 export interface ForestData {
   n: number;
@@ -23,8 +23,10 @@ export interface ForestData {
   label: Float64Array;
   /** Sample weights scaled to mean 1, or null. */
   weight: Float64Array | null;
-  /** Row-major feature bins, needed for the out-of-bag pass only. */
-  bins: Uint8Array | null;
+  /** Row-major feature codes as prediction reads them (model.ts), for the out-of-bag pass only. */
+  bins: Uint8Array | Uint16Array | null;
+  /** Fine codes per feature (grow.ts GrowData.fine), or null entries. */
+  fine?: readonly ({ codes: Uint16Array; coarse: Uint8Array } | null)[];
 }
 
 export interface GrowForestOptions {
@@ -37,7 +39,7 @@ export interface GrowForestOptions {
 /** Rows per out-of-bag task. */
 const OOB_BLOCK = 16_384;
 
-function sharedCopy<T extends Uint8Array | Float64Array>(a: T): T {
+function sharedCopy<T extends Uint8Array | Uint16Array | Float64Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const make = a.constructor as new (b: SharedArrayBuffer) => T;
   const out = new make(new SharedArrayBuffer(Math.max(8, a.byteLength))).subarray(0, a.length) as T;
@@ -59,6 +61,7 @@ export async function growForest(
       colCodes: pool ? sharedCopy(data.colCodes) : data.colCodes,
       label: pool ? sharedCopy(data.label) : data.label,
       weight: data.weight && pool ? sharedCopy(data.weight) : data.weight,
+      fine: (data.fine ?? []).map((x) => (x && pool ? { codes: sharedCopy(x.codes), coarse: x.coarse } : x)),
     };
     const local = jobRunner(job) as (t: number) => ForestTree;
     let done = 0;
@@ -77,7 +80,7 @@ export async function growForest(
 
     const K = params.task === 'multiclass' ? params.numClasses : 1;
     const F = data.numBins.length;
-    const flat = flattenTrees(trees, K);
+    const flat = flattenForestTrees(trees, K, data.numBins, (data.fine ?? []).map((x) => x?.coarse ?? null));
     // Trees whose sample was every row (a tiny data set's empty draw) have no out-of-bag rows.
     const skip = Uint8Array.from(trees, (t) => (t.bagged ? 0 : 1));
     const oobJob: OobJob = {

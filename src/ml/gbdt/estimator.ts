@@ -112,7 +112,7 @@ export class GradientBoostedTrees {
   get featureNames(): string[] { return this.model.mappers.map((m) => m.name); }
 
   #flat(): FlatForest {
-    this.#forest ??= flattenForest(this.model.trees, this.model.outputs);
+    this.#forest ??= flattenForest(this.model.trees, this.model.outputs, this.model.numBins);
     return this.#forest;
   }
 
