@@ -27,14 +27,14 @@
  * const tree = builder.build(7); // tree 7 of the forest, whichever thread builds it
  */
 import { Rng } from '../../core/rng.ts';
-import { groupLut, histogramKernel, marginalize, type HistogramKernel, type HistogramLayout } from '../gbdt/histogram.ts';
-import { uniformOf } from '../gbdt/sampling.ts';
-import { findBestSplit, type SplitParams } from '../gbdt/split.ts';
-import { treeFromNodes, type NodeSpec, type Tree } from '../gbdt/tree.ts';
+import { groupLut, histogramKernel, marginalize, type HistogramKernel, type HistogramLayout } from '../trees/histogram.ts';
+import { uniformOf } from '../trees/sampling.ts';
+import { findBestSplit, type SplitParams } from '../trees/split.ts';
+import { treeFromNodes, type NodeSpec, type Tree } from '../trees/tree.ts';
 import type { Task } from '../estimator.ts';
 import { bootstrapCount, poissonTable, treeFeatureSeed, treeKey } from './bootstrap.ts';
-import { findMulticlassSplit, type NodeSplit } from './split-multiclass.ts';
-import { EXACT_MAX_ROWS, ExactSplitter } from './split-exact.ts';
+import { findMulticlassSplit, type NodeSplit } from '../trees/split-multiclass.ts';
+import { EXACT_MAX_ROWS, ExactSplitter } from '../trees/split-exact.ts';
 import { FINE_MISSING } from '../trees/fine.ts';
 
 /** A fitted tree: splits in bin space (gbdt's Tree) and the outputs of every node. */
