@@ -6,11 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Frame, type Column } from '../src/frame/frame.ts';
-import { trainModel } from '../src/registry/index.ts';
+import { trainModel } from '../src/ml/train.ts';
 
 const { values: opts } = parseArgs({ options: { manifest: { type: 'string' }, model: { type: 'string' }, threads: { type: 'string', default: '2' } } });
 const manifestPath = opts.manifest!;
-const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { numeric: string[]; categorical: string[]; C: number; maxIter: number; trees: number; depth: number; forestRows: number };
+const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { numeric: string[]; categorical: string[]; C: number; maxIter: number; numTrees: number; depth: number; forestRows: number };
 const base = dirname(manifestPath);
 
 function load(split: string, name: string): Float64Array {
@@ -35,10 +35,10 @@ const train = frameOf('train').withColumn('label', { kind: 'number', values: loa
 const test = frameOf('test');
 
 let fitSeconds: number;
-let predict: () => Float64Array;
+let predict: () => Float64Array | Promise<Float64Array>;
 if (opts.model === 'logistic') {
   const t0 = performance.now();
-  const model = await trainModel(train, { label: 'label', numeric: m.numeric, categorical: m.categorical, estimator: { type: 'logistic-regression', C: m.C, maxIter: m.maxIter } });
+  const model = await trainModel(train, { label: 'label', task: 'binary', numeric: m.numeric, categorical: m.categorical, estimator: { type: 'logistic-regression', C: m.C, maxIter: m.maxIter } });
   fitSeconds = (performance.now() - t0) / 1000;
   predict = () => model.predict(test);
 } else if (opts.model === 'forest') {
@@ -49,16 +49,17 @@ if (opts.model === 'logistic') {
   const rows = frameOf('forest').withColumn('label', { kind: 'number', values: load('forest', 'label'), logical: 'float' });
   const t0 = performance.now();
   const model = await trainModel(rows, {
-    label: 'label', numeric: m.numeric, categorical: m.categorical,
-    estimator: { type: 'random-forest', trees: m.trees, maxDepth: m.depth, threads: Number(opts.threads), seed: 0 },
+    label: 'label', task: 'binary', numeric: m.numeric, categorical: m.categorical,
+    estimator: { type: 'random-forest', numTrees: m.numTrees, maxDepth: m.depth, threads: Number(opts.threads), seed: 0 },
   });
   fitSeconds = (performance.now() - t0) / 1000;
-  predict = () => model.predict(test);
+  // On worker threads, as scikit-learn predicts with n_jobs=2; the fit's threads are still up.
+  predict = () => model.predictAsync(test, { threads: Number(opts.threads) });
 } else {
   throw new Error(`unknown model ${opts.model}`);
 }
 const t1 = performance.now();
-const pred = predict();
+const pred = await predict();
 const predictSeconds = (performance.now() - t1) / 1000;
 writeFileSync(join(base, `pred_sluice_${opts.model}.f64`), new Uint8Array(pred.buffer, pred.byteOffset, pred.byteLength));
 console.log(JSON.stringify({ model: `sluice ${opts.model}`, version: 'this commit', fit_seconds: fitSeconds, predict_seconds: predictSeconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));

@@ -42,7 +42,7 @@ const sample = await engine.rows(`SELECT ${FEATURES} FROM ${src} WHERE date < TI
 await engine.close();
 const t = performance.now();
 const model = await trainModel(train, {
-  label: 'late', numeric: ['day_of_month', 'distance'], categorical: ['hour', 'day_of_week', 'month', 'origin', 'destination'],
+  label: 'late', task: 'binary', numeric: ['day_of_month', 'distance'], categorical: ['hour', 'day_of_week', 'month', 'origin', 'destination'],
   estimator: { type: 'gbdt', numTrees: 100, maxLeaves: 31, learningRate: 0.1, threads: 2, seed: 1 },
 });
 console.log(`trained gbdt on ${train.numRows.toLocaleString('en-US')} rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);

@@ -26,11 +26,12 @@ export { arrow, csv, json, ndjson, parquet, postgres, tsv, ingest } from './data
 export type { CsvOptions, IncrementalPolicy, IngestResult, RetentionPolicy, Source } from './data/index.ts';
 export { suite, ingestValidated, validateDataset, formatReport, ValidationError } from './quality/index.ts';
 export type { DriftPolicy, Expect, Expectation, Suite, ValidationReport } from './quality/index.ts';
-export { ModelRegistry, trainModel, loadPredictor, scoreDataset, Predictor, decodeModelPackage, encodeModelPackage } from './registry/index.ts';
-export type { ModelPackage, ModelRef, StagedModel, TrainOptions } from './registry/index.ts';
+export { ModelRegistry, decodeModelPackage, encodeModelPackage } from './registry/index.ts';
+export type { ModelPackage, ModelRef, StagedModel } from './registry/index.ts';
+export { trainModel, loadPredictor, scoreDataset, Predictor, type ScoreOptions, type TrainOptions } from './ml/train.ts';
 export { FeaturePipeline, fitFeaturePipeline, fitColumnTransformer, type PipelineStep } from './features/index.ts';
-export { evaluateBinary, type BinaryMetrics } from './ml/evaluate.ts';
-export { registerEstimator, type Estimator, type EstimatorSpec } from './ml/estimators.ts';
+export { evaluateBinary, evaluateMulticlass, evaluateRegression, type BinaryMetrics, type MulticlassMetrics, type RegressionMetrics } from './ml/evaluate.ts';
+export { registerEstimator, registeredEstimators, checkSpec, type ClassLabel, type Estimator, type EstimatorFamily, type EstimatorSpec, type EstimatorSpecs, type Task } from './ml/estimators.ts';
 export { GradientBoostedTrees, type GbdtFitOptions } from './ml/gbdt/index.ts';
 export { RandomForest } from './ml/forest/index.ts';
 

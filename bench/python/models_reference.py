@@ -55,7 +55,7 @@ if args.model == 'logistic':
     X_train, X_test, y_fit = train, test, y_train
 else:
     # The forest sees category codes as numbers, on the sampled training rows (forest_*.f64).
-    model = RandomForestClassifier(n_estimators=m['trees'], max_depth=m['depth'], n_jobs=args.threads, random_state=0)
+    model = RandomForestClassifier(n_estimators=m['numTrees'], max_depth=m['depth'], n_jobs=args.threads, random_state=0)
     X_train = np.column_stack([load('forest', n) for n in names])
     X_test, y_fit = test, load('forest', 'label')
 

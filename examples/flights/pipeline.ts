@@ -9,7 +9,7 @@
  * Run: ./bin/sluice.js run examples/flights/pipeline.ts [--param model=gbdt] [--partition 2001-05]
  * A month already ingested with the same content is skipped, so a second run only retrains.
  */
-import { parquet, pipeline, trainModel, scoreDataset, evaluateBinary } from 'sluice';
+import { parquet, pipeline, trainModel, scoreDataset, evaluateBinary, type EstimatorSpec } from 'sluice';
 import { flightsParquetPath } from './data-path.ts';
 import { flightsDatasetSuite, flightsSuite, month } from './suites.ts';
 
@@ -19,8 +19,8 @@ const LABEL = 'late';
 const ESTIMATORS = {
   'logistic-regression': { type: 'logistic-regression', C: 1.0, maxIter: 200 },
   gbdt: { type: 'gbdt', numTrees: 100, maxLeaves: 31, learningRate: 0.1, threads: 2, seed: 1 },
-  'random-forest': { type: 'random-forest', trees: 50, maxDepth: 12, threads: 2, seed: 1 },
-} as const;
+  'random-forest': { type: 'random-forest', numTrees: 50, maxDepth: 12, threads: 2, seed: 1 },
+} satisfies Record<string, EstimatorSpec>;
 const NUMERIC = ['distance', 'day_of_month'];
 const CATEGORICAL = ['origin', 'destination', 'hour', 'day_of_week', 'month'];
 
@@ -75,8 +75,9 @@ export default pipeline('flights', {
     const test = await ctx.datasets.frame(features, (t) => `SELECT * EXCLUDE (date) FROM ${t} WHERE NOT (${split})`);
     ctx.log(`train ${train.numRows.toLocaleString('en-US')} rows before ${ctx.params.testFrom}, test ${test.numRows.toLocaleString('en-US')} rows`);
     const model = await trainModel(train, {
-      label: LABEL, numeric: NUMERIC, categorical: CATEGORICAL,
+      label: LABEL, task: 'binary', numeric: NUMERIC, categorical: CATEGORICAL,
       estimator: estimatorFor(ctx.params.model),
+      log: (message) => ctx.log(message),
       onProgress: (done, total) => ctx.progress(done, total, 'fitting'),
     });
     const metrics = evaluateBinary(test.numbers(LABEL), model.predict(test));
@@ -100,8 +101,8 @@ export default pipeline('flights', {
     'predictions file': score.path,
   }));
 
-function estimatorFor(name: string): { type: string; [option: string]: string | number } {
-  const spec = (ESTIMATORS as Record<string, { type: string }>)[name];
+function estimatorFor(name: string): EstimatorSpec {
+  const spec = (ESTIMATORS as Record<string, EstimatorSpec>)[name];
   if (!spec) throw new Error(`Unknown model "${name}"; choose one of ${Object.keys(ESTIMATORS).join(', ')}`);
   return { ...spec };
 }

@@ -7,7 +7,7 @@ import { SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { AliasHistoryRecord, AliasNote, ArtifactStore, MetadataStore, MetadataTx, ModelVersionRecord } from '../store/types.ts';
 import type { Json } from '../core/json.ts';
-import { decodeModelPackage, encodeModelPackage, type ModelPackage } from './package.ts';
+import { decodeModelPackage, encodeModelPackage, type ModelPackage } from '../ml/package.ts';
 
 export interface ModelRef {
   readonly kind: 'model';

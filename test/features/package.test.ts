@@ -9,8 +9,8 @@ import {
 import { fitEstimator } from '../../src/ml/estimators.ts';
 import { rocAuc } from '../../src/ml/metrics/index.ts';
 import { crossValidateModel, stratifiedKFold, stratifiedSplit } from '../../src/ml/selection/index.ts';
-import { decodeModelPackage, encodeModelPackage } from '../../src/registry/package.ts';
-import { loadPredictor, Predictor } from '../../src/registry/trained-model.ts';
+import { decodeModelPackage, encodeModelPackage } from '../../src/ml/package.ts';
+import { loadPredictor, Predictor } from '../../src/ml/predictor.ts';
 import { goldenJson } from '../helpers/golden.ts';
 
 interface DatasetJson { columns: { name: string; kind: 'number' | 'string'; values: (number | string | null)[] }[] }
@@ -64,7 +64,7 @@ test('cross-validating the whole model fits the features inside each fold', asyn
   const seen: number[] = [];
   const splits = stratifiedKFold(frame.numbers('male'), { k: 4, shuffle: true, seed: 8 });
   const cv = await crossValidateModel(frame, splits, {
-    label: 'male',
+    label: 'male', task: 'binary',
     features: (train) => { seen.push(train.numRows); return features(train); },
     estimator: { type: 'logistic-regression', C: 1 },
     metric: (yTrue, p) => ({ auc: rocAuc(yTrue, p) }),

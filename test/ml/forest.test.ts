@@ -9,7 +9,7 @@ import { DataError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { Frame, numberColumn, stringColumn } from '../../src/frame/frame.ts';
 import { RandomForest } from '../../src/ml/forest/index.ts';
-import { treeDepth } from '../../src/ml/gbdt/tree.ts';
+import { treeDepth } from '../../src/ml/trees/tree.ts';
 import { accuracy, r2, rocAuc } from '../../src/ml/metrics/index.ts';
 import { loadPredictor, trainModel } from '../../src/registry/index.ts';
 
@@ -51,7 +51,7 @@ const train = mixed(4000, 1);
 const held = mixed(2000, 2);
 
 test('binary: learns from float, integer, text-categorical, code-categorical and missing values', async () => {
-  const forest = await new RandomForest({ trees: 60, seed: 3, categoricalFeatures: ['code'], threads: 1 }).fit(train.frame, train.label);
+  const forest = await new RandomForest({ numTrees: 60, seed: 3, categoricalFeatures: ['code'], threads: 1 }).fit(train.frame, train.label);
   const p = forest.predictProba(held.frame);
   const auc = rocAuc(held.label, p);
   assert.ok(auc > 0.9, `held-out AUC ${auc}`);
@@ -65,18 +65,18 @@ test('binary: learns from float, integer, text-categorical, code-categorical and
 });
 
 test('regression and multiclass on the same columns', async () => {
-  const reg = await new RandomForest({ trees: 40, seed: 1, threads: 1 }).fit(train.frame, train.value);
+  const reg = await new RandomForest({ numTrees: 40, seed: 1, threads: 1 }).fit(train.frame, train.value);
   assert.equal(reg.task, 'regression', 'continuous labels give a regression forest');
   const fit = r2(held.value, reg.predict(held.frame));
   assert.ok(fit > 0.8, `held-out R² ${fit}`);
-  const multi = await new RandomForest({ task: 'multiclass', trees: 40, seed: 1, threads: 1, categoricalFeatures: ['code'] }).fit(train.frame, train.y3);
+  const multi = await new RandomForest({ task: 'multiclass', numTrees: 40, seed: 1, threads: 1, categoricalFeatures: ['code'] }).fit(train.frame, train.y3);
   const acc = accuracy(held.y3, multi.predict(held.frame));
   assert.ok(acc > 0.75, `held-out multiclass accuracy ${acc}`);
   assert.equal(multi.predictProba(held.frame).length, held.frame.numRows * 3, 'three probabilities per row');
 });
 
 test('the same forest at any thread count, and for the same seed only', async () => {
-  const opts = { trees: 12, maxDepth: 10, seed: 7, categoricalFeatures: ['code'], oobScore: true };
+  const opts = { numTrees: 12, maxDepth: 10, seed: 7, categoricalFeatures: ['code'], oobScore: true };
   const one = await new RandomForest({ ...opts, threads: 1 }).fit(train.frame, train.label);
   const three = await new RandomForest({ ...opts, threads: 3 }).fit(train.frame, train.label);
   assert.deepEqual(three.toBytes(), one.toBytes(), 'artifacts identical with 1 and 3 threads');
@@ -90,19 +90,19 @@ test('the same forest at any thread count, and for the same seed only', async ()
 });
 
 test('depth and leaf limits hold; without bootstrap and feature sampling every tree is the same', async () => {
-  const forest = await new RandomForest({ trees: 5, maxDepth: 4, minSamplesLeaf: 25, seed: 2, threads: 1 }).fit(train.frame, train.label);
+  const forest = await new RandomForest({ numTrees: 5, maxDepth: 4, minSamplesLeaf: 25, seed: 2, threads: 1 }).fit(train.frame, train.label);
   for (const { tree } of forest.model.trees) {
     assert.ok(treeDepth(tree) <= 4, `depth ${treeDepth(tree)} > 4`);
     for (let i = 0; i < tree.numNodes; i++) if (tree.left[i]! < 0) assert.ok(tree.cover[i]! >= 25, `leaf ${i} holds ${tree.cover[i]} rows < 25`);
   }
-  const plain = await new RandomForest({ trees: 3, bootstrap: false, maxFeatures: 'all', seed: 2, threads: 1 }).fit(train.frame, train.label);
+  const plain = await new RandomForest({ numTrees: 3, bootstrap: false, maxFeatures: 'all', seed: 2, threads: 1 }).fit(train.frame, train.label);
   const [a, b, c] = plain.model.trees;
   same(a!.values, b!.values, 'trees 0 and 1 without randomness');
   same(a!.values, c!.values, 'trees 0 and 2 without randomness');
 });
 
 test('out-of-bag score tracks held-out accuracy; OOB predictions cover the rows', async () => {
-  const forest = await new RandomForest({ trees: 50, seed: 4, oobScore: true, threads: 1, categoricalFeatures: ['code'] }).fit(train.frame, train.label);
+  const forest = await new RandomForest({ numTrees: 50, seed: 4, oobScore: true, threads: 1, categoricalFeatures: ['code'] }).fit(train.frame, train.label);
   const heldAcc = accuracy(held.label, forest.predict(held.frame));
   assert.ok(Math.abs(forest.oobScore! - heldAcc) < 0.03, `OOB accuracy ${forest.oobScore} vs held-out ${heldAcc}`);
   const oob = forest.oobPrediction!;
@@ -111,12 +111,12 @@ test('out-of-bag score tracks held-out accuracy; OOB predictions cover the rows'
   // Each row is out of about e^-1 of the bags: the OOB estimate is not the training fit.
   const trainAcc = accuracy(train.label, forest.predict(train.frame));
   assert.ok(trainAcc > forest.oobScore! + 0.03, `training accuracy ${trainAcc} should exceed OOB ${forest.oobScore}`);
-  const reg = await new RandomForest({ trees: 30, seed: 4, oobScore: true, threads: 1 }).fit(train.frame, train.value);
+  const reg = await new RandomForest({ numTrees: 30, seed: 4, oobScore: true, threads: 1 }).fit(train.frame, train.value);
   const heldR2 = r2(held.value, reg.predict(held.frame));
   assert.ok(Math.abs(reg.oobScore! - heldR2) < 0.05, `OOB R² ${reg.oobScore} vs held-out ${heldR2}`);
-  const few = await new RandomForest({ trees: 2, seed: 4, oobScore: true, threads: 1 }).fit(train.frame, train.label);
+  const few = await new RandomForest({ numTrees: 2, seed: 4, oobScore: true, threads: 1 }).fit(train.frame, train.label);
   assert.ok(few.oobPrediction!.some((v) => Number.isNaN(v)), 'with 2 trees some rows are in every bag: NaN');
-  const none = await new RandomForest({ trees: 2, seed: 4, threads: 1 }).fit(train.frame, train.label);
+  const none = await new RandomForest({ numTrees: 2, seed: 4, threads: 1 }).fit(train.frame, train.label);
   assert.equal(none.oobScore, null, 'no OOB score unless asked');
 });
 
@@ -125,7 +125,7 @@ test('sample weights: a weight of 2 is a row twice, a weight of 0 no row', async
   const n = 600;
   const base = mixed(n, 9);
   const frame = base.frame.select(['count', 'code', 'city']);
-  const opts = { trees: 2, bootstrap: false, maxFeatures: 'all' as const, seed: 1, threads: 1 };
+  const opts = { numTrees: 2, bootstrap: false, maxFeatures: 'all' as const, seed: 1, threads: 1 };
   const close = (a: Float64Array, b: Float64Array, what: string): void => {
     for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-9, `${what}, row ${i}: ${a[i]} vs ${b[i]}`);
   };
@@ -145,7 +145,7 @@ test('sample weights: a weight of 2 is a row twice, a weight of 0 no row', async
 
 test('toBytes / fromBytes: identical predictions, importance and OOB score', async () => {
   for (const [task, y] of [['binary', train.label], ['multiclass', train.y3], ['regression', train.value]] as const) {
-    const forest = await new RandomForest({ task, trees: 8, seed: 5, oobScore: true, threads: 1, categoricalFeatures: ['code'] }).fit(train.frame, y);
+    const forest = await new RandomForest({ task, numTrees: 8, seed: 5, oobScore: true, threads: 1, categoricalFeatures: ['code'] }).fit(train.frame, y);
     const again = RandomForest.fromBytes(forest.toBytes());
     same(again.predict(held.frame), forest.predict(held.frame), `${task} predict after round trip`);
     if (task !== 'regression') same(again.predictProba(held.frame), forest.predictProba(held.frame), `${task} probabilities after round trip`);
@@ -159,8 +159,8 @@ test('toBytes / fromBytes: identical predictions, importance and OOB score', asy
 test('trainModel with estimator random-forest: a model package loads back to identical predictions', async () => {
   const frame = train.frame.withColumn('late', numberColumn(train.label));
   const model = await trainModel(frame, {
-    label: 'late', numeric: ['x', 'count', 'noise'], categorical: ['city', 'code'],
-    estimator: { type: 'random-forest', trees: 20, maxDepth: 8, maxFeatures: 'sqrt', seed: 3, threads: 2, oobScore: true },
+    label: 'late', task: 'binary', numeric: ['x', 'count', 'noise'], categorical: ['city', 'code'],
+    estimator: { type: 'random-forest', numTrees: 20, maxDepth: 8, maxFeatures: 'sqrt', seed: 3, threads: 2, oobScore: true },
   });
   const p = model.predict(held.frame);
   assert.ok(rocAuc(held.label, p) > 0.85, 'the trained model ranks held-out rows');
@@ -168,17 +168,17 @@ test('trainModel with estimator random-forest: a model package loads back to ide
   assert.equal(pkg.estimator.type, 'random-forest', 'package names the estimator');
   same(loadPredictor(pkg).predict(held.frame), p, 'loaded package predictions');
   await assert.rejects(
-    trainModel(frame, { label: 'late', numeric: ['x'], estimator: { type: 'random-forest', depth: 3 } }),
+    trainModel(frame, { label: 'late', task: 'binary', numeric: ['x'], estimator: { type: 'random-forest', depth: 3 } as never }),
     (e: unknown) => e instanceof DataError && /no option "depth"/.test(e.message), 'unknown spec options are named',
   );
   await assert.rejects(
-    trainModel(frame, { label: 'late', numeric: ['x'], estimator: { type: 'random-forest', maxFeatures: 1.5 } }),
+    trainModel(frame, { label: 'late', task: 'binary', numeric: ['x'], estimator: { type: 'random-forest', maxFeatures: 1.5 } }),
     (e: unknown) => e instanceof DataError && /maxFeatures/.test(e.message), 'a bad maxFeatures is named',
   );
 });
 
 test('unseen categories and missing values at prediction follow the learned direction', async () => {
-  const forest = await new RandomForest({ trees: 10, seed: 1, threads: 1 }).fit(train.frame, train.label);
+  const forest = await new RandomForest({ numTrees: 10, seed: 1, threads: 1 }).fit(train.frame, train.label);
   const odd = Frame.from({
     x: Float64Array.of(NaN, 5), count: Float64Array.of(3, NaN), code: Float64Array.of(99, 1),
     city: stringColumn(['atlantis', null]), noise: Float64Array.of(0.5, 0.5),
@@ -189,13 +189,13 @@ test('unseen categories and missing values at prediction follow the learned dire
 
 test('progress reports every tree, ending at (trees, trees)', async () => {
   const calls: [number, number][] = [];
-  await new RandomForest({ trees: 6, seed: 1, threads: 2, onProgress: (d, t) => calls.push([d, t]) }).fit(train.frame, train.label);
+  await new RandomForest({ numTrees: 6, seed: 1, threads: 2, onProgress: (d, t) => calls.push([d, t]) }).fit(train.frame, train.label);
   assert.ok(calls.length >= 1, 'progress was reported');
   assert.deepEqual(calls[calls.length - 1], [6, 6], 'the last report is (6, 6)');
 });
 
 test('bad input: errors name the row, column or option', async () => {
-  const f = new RandomForest({ trees: 2, threads: 1 });
+  const f = new RandomForest({ numTrees: 2, threads: 1 });
   const nanLabel = train.label.slice();
   nanLabel[17] = NaN;
   await assert.rejects(f.fit(train.frame, nanLabel), (e: unknown) => e instanceof DataError && /row 17/.test(e.message) && /missing/.test(e.message), 'NaN label names its row');
@@ -208,7 +208,7 @@ test('bad input: errors name the row, column or option', async () => {
   await assert.rejects(f.fit(train.frame, train.label, { maxFeatures: 0 }), (e: unknown) => e instanceof DataError && /maxFeatures/.test(e.message), 'maxFeatures');
   await assert.rejects(f.fit(train.frame, train.label, { bootstrap: false, oobScore: true }), (e: unknown) => e instanceof DataError && /oobScore needs bootstrap/.test(e.message), 'OOB without bootstrap');
   await assert.rejects(f.fit(train.frame, train.label, { sampleWeight: new Float64Array(3) }), (e: unknown) => e instanceof DataError && /3 entries for 4000 rows/.test(e.message), 'weights length');
-  await assert.rejects(f.fit(train.frame, train.label, { trees: 0 }), (e: unknown) => e instanceof DataError && /trees/.test(e.message), 'trees >= 1');
+  await assert.rejects(f.fit(train.frame, train.label, { numTrees: 0 }), (e: unknown) => e instanceof DataError && /numTrees/.test(e.message), 'trees >= 1');
   assert.throws(() => new RandomForest().predict(held.frame), (e: unknown) => e instanceof DataError && /not fitted/.test(e.message), 'predict before fit');
 
   const fitted = await f.fit(train.frame, train.label);
@@ -217,6 +217,6 @@ test('bad input: errors name the row, column or option', async () => {
   const cityAsNumber = held.frame.withColumn('city', numberColumn(new Float64Array(held.frame.numRows)));
   assert.throws(() => fitted.predict(cityAsNumber), (e: unknown) => e instanceof DataError && /"city" is a numeric column here but was text/.test(e.message), 'column kind changed');
   assert.throws(() => fitted.predictProba(held.frame.select(['x'])), DataError, 'predictProba checks features too');
-  const reg = await new RandomForest({ trees: 2, threads: 1 }).fit(train.frame, train.value);
+  const reg = await new RandomForest({ numTrees: 2, threads: 1 }).fit(train.frame, train.value);
   assert.throws(() => reg.predictProba(held.frame), (e: unknown) => e instanceof DataError && /regressor/.test(e.message), 'no probabilities from a regressor');
 });

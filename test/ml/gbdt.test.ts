@@ -8,7 +8,7 @@ import {
   GradientBoostedTrees, binColumns, closeThreads, fitBinMappers, flattenForest, numBins, predictRawBinned, trainBooster,
   treeDepth, treeShap, expectedValue, type Tree,
 } from '../../src/ml/gbdt/index.ts';
-import { rng } from '../../src/ml/gbdt/sampling.ts';
+import { rng } from '../../src/ml/trees/sampling.ts';
 import { DataError } from '../../src/core/errors.ts';
 import { rocAuc } from '../../src/ml/metrics/index.ts';
 
@@ -328,7 +328,7 @@ test('the booster runs on pre-binned data (for other tree ensembles)', async () 
   const m = model.model;
   const bins = binColumns(m.mappers, m.mappers.map((mp) => frame.column(mp.name)));
   const booster = await trainBooster({ bins, numBins: m.numBins, categorical: m.categorical, label }, { objective: 'binary', numTrees: 5, threads: 1 });
-  const raw = predictRawBinned(flattenForest(booster.trees, 1), bins, frame.numRows, booster.baseScore);
+  const raw = predictRawBinned(flattenForest(booster.trees, 1, booster.numBins), bins, frame.numRows, booster.baseScore);
   assert.deepEqual(raw, model.predictRaw(frame));
 });
 
@@ -368,5 +368,5 @@ test("the 'gbdt' estimator type fits, predicts and loads back from JSON", async 
   assert.ok(p.every((v) => v > 0 && v < 1));
   const again = loadEstimator({ type: 'gbdt', state: JSON.parse(JSON.stringify(est.toJSON())) });
   assert.deepEqual(again.predict(frame), p);
-  await assert.rejects(fitEstimator(frame, label, { type: 'gbdt', numTrees: 'many' }, { task: 'binary', categorical: [] }), /numTrees/);
+  await assert.rejects(fitEstimator(frame, label, { type: 'gbdt', numTrees: 'many' } as never, { task: 'binary', categorical: [] }), /numTrees/);
 });

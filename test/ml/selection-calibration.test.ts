@@ -19,7 +19,7 @@ function data(n: number, seed: number): { frame: Frame; y: Float64Array } {
 for (const method of ['isotonic', 'platt'] as const) {
   test(`calibrated estimator (${method}) matches its parts, improves calibration and reloads`, async () => {
     const { frame, y } = data(1500, 1);
-    const base = { type: 'logistic-regression', C: 0.001 }; // heavily shrunk: probabilities squeezed towards 0.5
+    const base = { type: 'logistic-regression' as const, C: 0.001 }; // heavily shrunk: probabilities squeezed towards 0.5
     const est = await fitEstimator(frame, y, { type: 'calibrated', base, method, cv: 3, seed: 5 }, { task: 'binary', categorical: [] });
     assert.ok(est instanceof CalibratedEstimator);
 
@@ -42,8 +42,8 @@ for (const method of ['isotonic', 'platt'] as const) {
 
 test('calibration refuses what it cannot calibrate', async () => {
   const { frame, y } = data(100, 3);
-  await assert.rejects(fitEstimator(frame, y, { type: 'calibrated', base: { type: 'ridge' } }, { task: 'regression', categorical: [] }), /for binary classifiers/);
-  await assert.rejects(fitEstimator(frame, y, { type: 'calibrated' }, { task: 'binary', categorical: [] }), /needs `base`/);
+  await assert.rejects(fitEstimator(frame, y, { type: 'calibrated', base: { type: 'ridge' } }, { task: 'regression', categorical: [] }), /calibrated does not learn regression/);
+  await assert.rejects(fitEstimator(frame, y, { type: 'calibrated' } as never, { task: 'binary', categorical: [] }), /needs `base`/);
   assert.throws(() => fitPlatt([0.1, NaN], [0, 1]), /score at row 1 is NaN/);
   assert.throws(() => fitIsotonic([0.1, 0.2], [0, 2]), /label at row 1 is 2; calibration needs 0\/1 labels/);
   assert.throws(() => fitIsotonic([0.1, 0.2], [0, 1], { sampleWeight: [0, 0] }), /every sample weight is zero/);

@@ -35,7 +35,7 @@ async function setup(): Promise<{ registry: ModelRegistry; dispose(): Promise<vo
 }
 
 async function register(registry: ModelRegistry, name: string, shift: number, alias = 'champion'): Promise<number> {
-  const model = await trainModel(data(400, shift), { label: 'late', numeric: ['distance'], categorical: ['origin'], estimator: { type: 'logistic-regression', C: 1 } });
+  const model = await trainModel(data(400, shift), { label: 'late', task: 'binary', numeric: ['distance'], categorical: ['origin'], estimator: { type: 'logistic-regression', C: 1 } });
   const ref = await registry.commit(await registry.stage(name, model.toPackage({ metrics: { shift } }), { runId: null, step: null, inputs: [] }));
   await registry.setAlias(name, alias, ref.version);
   return ref.version;

@@ -4,13 +4,15 @@
  * (train.ts) and returns the model data with the out-of-bag predictions when asked for.
  *
  * @example
- * const { model, oobPrediction } = await fitForest(frame, label, { trees: 100, oobScore: true });
+ * const { model, oobPrediction } = await fitForest(frame, label, { numTrees: 100, oobScore: true });
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
-import { binFeature, fitBinMappers, numBins } from '../gbdt/binning.ts';
-import { encodeGroups, histogramLayout } from '../gbdt/histogram.ts';
+import { binFeature, fitBinMappers, numBins } from '../trees/binning.ts';
+import { encodeGroups, histogramLayout } from '../trees/histogram.ts';
+import { fineCodes, fitFineMappers } from '../trees/fine.ts';
 import type { Task } from '../estimator.ts';
+import { inferTaskOfNumbers } from '../labels.ts';
 import type { ForestModel } from './model.ts';
 import { resolveForestOptions, type ForestOptions } from './options.ts';
 import { growForest } from './train.ts';
@@ -24,6 +26,8 @@ export interface RandomForestFitOptions extends ForestOptions {
   sampleWeight?: Float64Array;
   /** Called as trees finish with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Aborting it stops the fit between trees: fit rejects with CancelledError and no worker thread is left. */
+  signal?: AbortSignal;
 }
 
 function checkLabels(label: Float64Array, task: Task, numClasses: number | undefined): number {
@@ -96,8 +100,7 @@ export async function fitForest(frame: Frame, label: Float64Array, o: RandomFore
       }
     }
   }
-  let task: Task = o.task ?? 'binary';
-  if (o.task === undefined) for (let i = 0; i < n; i++) if (label[i] !== 0 && label[i] !== 1) { task = 'regression'; break; }
+  const task: Task = o.task ?? inferTaskOfNumbers(label, 'random forest');
   const numClasses = checkLabels(label, task, o.numClasses);
   const opts = resolveForestOptions({ ...o, task, numClasses }, names.length, n, task);
   const weight = checkWeights(o.sampleWeight, n);
@@ -114,24 +117,40 @@ export async function fitForest(frame: Frame, label: Float64Array, o: RandomFore
     return out;
   });
   const nb = mappers.map(numBins);
+  // Features with more distinct values than bins also get fine codes, for exact splits in small nodes.
+  const fineEdges = opts.exactSplitRows > 0 ? fitFineMappers(mappers, columns) : mappers.map(() => null);
+  const fine = fineEdges.map((e, f) => {
+    if (!e) return null;
+    const codes = new Uint16Array(opts.threads > 1 ? new SharedArrayBuffer(Math.max(8, 2 * n)) : new ArrayBuffer(Math.max(8, 2 * n))).subarray(0, n);
+    return { codes: fineCodes(e.edges, (columns[f] as { values: Float64Array }).values, codes), coarse: e.coarse };
+  });
   const layout = histogramLayout(nb);
   const shared = opts.threads > 1;
   const alloc = (bytes: number): Uint8Array => (shared ? new Uint8Array(new SharedArrayBuffer(Math.max(8, bytes))).subarray(0, bytes) : new Uint8Array(bytes));
   const codes = alloc(n * layout.numGroups);
   const colCodes = alloc(n * layout.numGroups);
   encodeGroups(layout, bins, n, codes, colCodes);
-  let rowBins: Uint8Array | null = null;
+  let rowBins: Uint8Array | Uint16Array | null = null;
   if (opts.oobScore) {
+    // What prediction reads: bytes, or 16-bit codes when some feature has fine codes.
     const F = mappers.length;
-    rowBins = alloc(n * F);
-    for (let f = 0; f < F; f++) { const b = bins[f]!; for (let r = 0, p = f; r < n; r++, p += F) rowBins[p] = b[r]!; }
+    const wide = fine.some((x) => x !== null);
+    const rb = wide ? new Uint16Array(opts.threads > 1 ? new SharedArrayBuffer(Math.max(8, 2 * n * F)) : new ArrayBuffer(2 * n * F)).subarray(0, n * F) : alloc(n * F);
+    for (let f = 0; f < F; f++) {
+      const src = fine[f]?.codes ?? bins[f]!;
+      for (let r = 0, p = f; r < n; r++, p += F) rb[p] = src[r]!;
+    }
+    rowBins = rb;
   }
   const { trees, oob } = await growForest(
-    { n, numBins: nb, codes, colCodes, categorical: Uint8Array.from(mappers, (m) => (m.kind === 'categorical' ? 1 : 0)), label, weight, bins: rowBins },
+    { n, numBins: nb, codes, colCodes, categorical: Uint8Array.from(mappers, (m) => (m.kind === 'categorical' ? 1 : 0)), label, weight, bins: rowBins, fine },
     { ...opts, numClasses },
-    { threads: opts.threads, oobScore: opts.oobScore, ...(o.onProgress ? { onTree: o.onProgress } : {}) },
+    { threads: opts.threads, oobScore: opts.oobScore, ...(o.onProgress ? { onTree: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) },
   );
   const { threads: _threads, ...kept } = opts;
-  const model: ForestModel = { task, numClasses, outputs: task === 'multiclass' ? numClasses : 1, mappers, trees, options: kept, oobScore: oob ? oob.score : null };
+  const model: ForestModel = {
+    task, numClasses, outputs: task === 'multiclass' ? numClasses : 1, mappers, fine: fineEdges.map((e) => e?.edges ?? null),
+    trees, options: kept, oobScore: oob ? oob.score : null,
+  };
   return { model, oobPrediction: oob ? oob.prediction : null };
 }

@@ -27,13 +27,15 @@
  * const tree = builder.build(7); // tree 7 of the forest, whichever thread builds it
  */
 import { Rng } from '../../core/rng.ts';
-import { groupLut, histogramKernel, marginalize, type HistogramKernel, type HistogramLayout } from '../gbdt/histogram.ts';
-import { uniformOf } from '../gbdt/sampling.ts';
-import { findBestSplit, type SplitParams } from '../gbdt/split.ts';
-import { treeFromNodes, type NodeSpec, type Tree } from '../gbdt/tree.ts';
+import { groupLut, histogramKernel, marginalize, type HistogramKernel, type HistogramLayout } from '../trees/histogram.ts';
+import { uniformOf } from '../trees/sampling.ts';
+import { findBestSplit, type SplitParams } from '../trees/split.ts';
+import { treeFromNodes, type NodeSpec, type Tree } from '../trees/tree.ts';
 import type { Task } from '../estimator.ts';
 import { bootstrapCount, poissonTable, treeFeatureSeed, treeKey } from './bootstrap.ts';
-import { findMulticlassSplit, type NodeSplit } from './split-multiclass.ts';
+import { findMulticlassSplit, type NodeSplit } from '../trees/split-multiclass.ts';
+import { EXACT_MAX_ROWS, ExactSplitter } from '../trees/split-exact.ts';
+import { FINE_MISSING } from '../trees/fine.ts';
 
 /** A fitted tree: splits in bin space (gbdt's Tree) and the outputs of every node. */
 export interface ForestTree {
@@ -62,6 +64,11 @@ export interface GrowData {
   readonly label: Float64Array;
   /** Sample weights scaled to mean 1, or null. */
   readonly weight: Float64Array | null;
+  /**
+   * Per feature, its fine codes (../trees/fine.ts; one Uint16 per row) and each code's byte bin,
+   * or null: features whose byte bins are not exact. Absent: no fine codes.
+   */
+  readonly fine?: readonly ({ codes: Uint16Array; coarse: Uint8Array } | null)[];
 }
 
 export interface GrowParams {
@@ -74,6 +81,8 @@ export interface GrowParams {
   readonly bootstrap: boolean;
   readonly maxSamples: number;
   readonly seed: number;
+  /** Nodes with at most this many rows split features with fine codes exactly (0: never). */
+  readonly exactSplitRows?: number;
 }
 
 /** Weights below this are absent (histogram subtraction leaves rounding dust behind). */
@@ -92,6 +101,22 @@ function partition(src: Int32Array, dst: Int32Array, col: Uint8Array, lut: Uint8
   for (let j = a; j < b; j++) {
     const row = src[j]!;
     const left = lut[col[row]!]!;
+    dst[l] = row;
+    dst[r] = row;
+    l += left;
+    r -= 1 - left;
+  }
+  return l;
+}
+
+/** partition() for an exact split: left when code <= threshold, missing (FINE_MISSING) by defaultLeft. */
+function partitionFine(src: Int32Array, dst: Int32Array, codes: Uint16Array, threshold: number, missingLeft: number, a: number, b: number): number {
+  let l = a;
+  let r = b - 1;
+  for (let j = a; j < b; j++) {
+    const row = src[j]!;
+    const c = codes[row]!;
+    const left = (c <= threshold ? 1 : 0) | (c === FINE_MISSING ? missingLeft : 0);
     dst[l] = row;
     dst[r] = row;
     l += left;
@@ -153,6 +178,10 @@ export class TreeBuilder {
   readonly #S: Float64Array;
   readonly #leftS: Float64Array;
   readonly #rightS: Float64Array;
+  /** Exact splits: the rows at most, the splitter, the chosen features split by kind. */
+  readonly #exactRows: number;
+  readonly #exact: ExactSplitter | null;
+  readonly #binChosen: Int32Array;
 
   constructor(data: GrowData, params: GrowParams) {
     this.#d = data;
@@ -172,6 +201,10 @@ export class TreeBuilder {
     this.#groupLen = data.layout.groupSlotsTotal * 2;
     this.#perm = Int32Array.from({ length: data.layout.numFeatures }, (_, f) => f);
     this.#chosen = new Int32Array(data.layout.numFeatures);
+    this.#binChosen = new Int32Array(data.layout.numFeatures);
+    const anyFine = data.fine?.some((f) => f !== null) ?? false;
+    this.#exactRows = anyFine ? Math.min(EXACT_MAX_ROWS, params.exactSplitRows ?? 0) : 0;
+    this.#exact = this.#exactRows > 0 ? new ExactSplitter(K, params.task) : null;
     this.#poisson = poissonTable(params.maxSamples);
     this.#minLeaf = params.minSamplesLeaf > 1 ? params.minSamplesLeaf : MIN_WEIGHT;
     this.#exactSums = params.task !== 'regression' && data.weight === null;
@@ -254,7 +287,7 @@ export class TreeBuilder {
    * how many. The order matters: among splits of equal gain the first wins, and with the draw
    * order ties are broken at random (as scikit-learn does), not always for the first column.
    */
-  #chooseFeatures(hist: Float64Array, rng: Rng): number {
+  #chooseFeatures(hist: Float64Array, rng: Rng, exact: { idx: Int32Array; a: number; b: number } | null): number {
     const F = this.#perm.length;
     const perm = this.#perm;
     const layout = this.#d.layout;
@@ -265,6 +298,12 @@ export class TreeBuilder {
         const tmp = perm[j]!; perm[j] = perm[k]!; perm[k] = tmp;
       }
       const f = perm[j]!;
+      const fine = exact ? this.#d.fine![f] : null;
+      if (fine) {
+        // Rows may differ inside one byte bin: look at their codes.
+        if (ExactSplitter.varies(exact!.idx, exact!.a, exact!.b, fine.codes)) this.#chosen[found++] = f;
+        continue;
+      }
       const o = layout.offsets[f]!;
       let present = 0;
       for (let b = 0; b <= layout.numBins[f]! && present < 2; b++) if (hist[(o + b) * 2 + 1]! > MIN_WEIGHT) present++;
@@ -273,23 +312,54 @@ export class TreeBuilder {
     return found;
   }
 
-  #split(hists: Float64Array[], S: Float64Array, W: number, nf: number): NodeSplit | null {
-    const s = this.#bestSplit(hists, S, W, nf);
+  #split(hists: Float64Array[], S: Float64Array, W: number, nf: number, exact: { idx: Int32Array; a: number; b: number } | null): NodeSplit | null {
+    if (exact) return this.#exactSplit(hists, S, W, nf, exact);
+    const s = this.#bestSplit(hists, S, W, nf, this.#chosen);
     if (s && !s.categorical) centerThreshold(s, hists[0]!, this.#d.layout);
     return s;
   }
 
-  #bestSplit(hists: Float64Array[], S: Float64Array, W: number, nf: number): NodeSplit | null {
+  /** A small node: features with fine codes by exact search, the others by their histograms. */
+  #exactSplit(hists: Float64Array[], S: Float64Array, W: number, nf: number, at: { idx: Int32Array; a: number; b: number }): NodeSplit | null {
+    const fine = this.#d.fine!;
+    let nb = 0;
+    for (let j = 0; j < nf; j++) { const f = this.#chosen[j]!; if (!fine[f]) this.#binChosen[nb++] = f; }
+    let best = nb > 0 ? this.#bestSplit(hists, S, W, nb, this.#binChosen) : null;
+    if (best && !best.categorical) centerThreshold(best, hists[0]!, this.#d.layout);
+    const regression = this.#p.task === 'regression';
+    const minGain = regression ? 1e-10 * W * this.#labelVar : 1e-12 * W;
+    for (let j = 0; j < nf; j++) {
+      const f = this.#chosen[j]!;
+      const fc = fine[f];
+      if (!fc) continue;
+      const e = this.#exact!.best(at.idx, at.a, at.b, fc.codes, this.#w, this.#d.label, this.#center, this.#minLeaf, S, W, minGain);
+      if (!e || (best && !(e.decrease > best.decrease))) continue;
+      // The byte-bin threshold is what a histogram reader would see; the fine one decides.
+      const coarse = e.threshold >= fc.coarse.length ? this.#d.layout.numBins[f]! - 1 : fc.coarse[e.threshold]!;
+      const lut = new Uint8Array(256);
+      for (let b = 0; b <= coarse; b++) lut[b] = 1;
+      for (let b = this.#d.layout.numBins[f]!; b < 256; b++) lut[b] = e.defaultLeft ? 1 : 0;
+      // The splitter reuses its scratch on the next feature: keep the sums.
+      this.#leftS.set(e.leftS);
+      best = {
+        feature: f, categorical: false, threshold: coarse, defaultLeft: e.defaultLeft, lut, fine: e.threshold,
+        decrease: e.decrease, leftW: e.leftW, leftS: this.#leftS,
+      };
+    }
+    return best;
+  }
+
+  #bestSplit(hists: Float64Array[], S: Float64Array, W: number, nf: number, features: Int32Array): NodeSplit | null {
     const d = this.#d;
     if (this.#K > 1) {
-      return findMulticlassSplit(hists, d.layout, this.#chosen, nf, d.categorical, S, W, {
+      return findMulticlassSplit(hists, d.layout, features, nf, d.categorical, S, W, {
         minSamplesLeaf: this.#minLeaf, minGain: 1e-12 * W, minCategoryWeight: MIN_WEIGHT,
       });
     }
     const regression = this.#p.task === 'regression';
     // Gains below this are rounding noise (e.g. a node whose labels are all equal).
     this.#splitParams.minGain = regression ? 1e-10 * W * this.#labelVar : 1e-12 * W;
-    const s = findBestSplit(hists[0]!, d.layout, this.#chosen, nf, d.categorical, S[0]!, W, W, this.#splitParams);
+    const s = findBestSplit(hists[0]!, d.layout, features, nf, d.categorical, S[0]!, W, W, this.#splitParams);
     if (!s) return null;
     // findBestSplit's gain is half the decrease of sum S^2/W; the weighted Gini decrease of 0/1
     // labels is twice that again.
@@ -371,21 +441,27 @@ export class TreeBuilder {
       for (let k = 0; k < K; k++) S[k] = sums[i * K + k]!;
       const W = weights[i]!;
       for (let k = 0; k < K; k++) marginalize(layout, h[k]!, this.#groupsAll, G);
-      const nf = this.#chooseFeatures(h[0]!, rng);
-      const s = nf > 0 ? this.#split(h, S, W, nf) : null;
-      if (!s) { this.#pool.push(h); continue; }
-
-      // The node's rows move to the other index array, left child's first.
       const a = start[i]!;
       const b = end[i]!;
       const from = inIdx[i]!;
+      const exact = b - a <= this.#exactRows ? { idx: idx[from]!, a, b } : null;
+      const nf = this.#chooseFeatures(h[0]!, rng, exact);
+      const s = nf > 0 ? this.#split(h, S, W, nf, exact) : null;
+      if (!s) { this.#pool.push(h); continue; }
+
+      // The node's rows move to the other index array, left child's first.
       const to = 1 - from;
-      const g = layout.groupOf[s.feature]!;
-      // A feature alone in its group has codes = bins; bundled ones need the code -> side table.
-      let table = s.lut;
-      if (layout.groupFeatures[g]!.length > 1) { groupLut(layout, s.feature, s.lut, lut, 0); table = lut; }
-      // The split group's codes alone (n bytes) stay in cache better than rows of G bytes.
-      const l = partition(idx[from]!, idx[to]!, d.colCodes.subarray(g * d.n, (g + 1) * d.n), table, a, b);
+      let l: number;
+      if (s.fine !== undefined && s.fine >= 0) {
+        l = partitionFine(idx[from]!, idx[to]!, d.fine![s.feature]!.codes, s.fine, s.defaultLeft ? 1 : 0, a, b);
+      } else {
+        const g = layout.groupOf[s.feature]!;
+        // A feature alone in its group has codes = bins; bundled ones need the code -> side table.
+        let table = s.lut;
+        if (layout.groupFeatures[g]!.length > 1) { groupLut(layout, s.feature, s.lut, lut, 0); table = lut; }
+        // The split group's codes alone (n bytes) stay in cache better than rows of G bytes.
+        l = partition(idx[from]!, idx[to]!, d.colCodes.subarray(g * d.n, (g + 1) * d.n), table, a, b);
+      }
 
       const node = nodes[i]!;
       node.feature = s.feature;
@@ -393,6 +469,7 @@ export class TreeBuilder {
       node.categorical = s.categorical;
       node.defaultLeft = s.defaultLeft;
       node.lut = s.lut;
+      if (s.fine !== undefined && s.fine >= 0) node.fine = s.fine;
       node.gain = s.decrease;
       const rightS = this.#rightS;
       for (let k = 0; k < K; k++) rightS[k] = S[k]! - s.leftS[k]!;

@@ -8,7 +8,7 @@
  *
  * @example
  * import { RandomForest } from './index.ts';
- * const forest = await new RandomForest({ trees: 100 }).fit(frame, label);
+ * const forest = await new RandomForest({ numTrees: 100 }).fit(frame, label);
  * forest.predictProba(frame);
  */
 export { RandomForest } from './forest.ts';
@@ -16,8 +16,10 @@ export { fitForest, type RandomForestFitOptions } from './fit.ts';
 export { resolveForestOptions, resolveMaxFeatures, type ForestOptions, type MaxFeatures, type ResolvedForestOptions } from './options.ts';
 export { TreeBuilder, type ForestTree, type GrowData, type GrowParams } from './grow.ts';
 export { growForest, type ForestData, type GrowForestOptions } from './train.ts';
-export { accumulateTrees, flattenTrees, predictBinned, type FlatTrees } from './predict.ts';
+export { accumulateTrees, flattenForestTrees, predictBinned, type FlatTrees } from './predict.ts';
 export { forestImportance } from './importance.ts';
 export { forestFromBytes, forestToBytes } from './serialize.ts';
-export { binForFrame, type ForestModel } from './model.ts';
+export { binForFrame, codesForFrame, type ForestModel } from './model.ts';
 export { oobResult, type OobResult } from './oob.ts';
+export { closeForestThreads } from './pool.ts';
+export type { PredictOptions } from './forest.ts';

@@ -7,10 +7,10 @@
  * const run = jobRunner(job);
  * const tree = run(7);
  */
-import { histogramLayout } from '../gbdt/histogram.ts';
+import { histogramLayout } from '../trees/histogram.ts';
 import { TreeBuilder, type ForestTree, type GrowParams } from './grow.ts';
 import { accumulateOob } from './oob.ts';
-import type { FlatTrees } from './predict.ts';
+import { accumulate, type FlatTrees } from '../trees/flat.ts';
 
 export interface TreesJob {
   kind: 'trees';
@@ -22,14 +22,15 @@ export interface TreesJob {
   categorical: Uint8Array;
   label: Float64Array;
   weight: Float64Array | null;
+  fine: ({ codes: Uint16Array; coarse: Uint8Array } | null)[];
   params: GrowParams;
 }
 
 export interface OobJob {
   kind: 'oob';
   flat: FlatTrees;
-  /** Row-major feature bins (shared). */
-  bins: Uint8Array;
+  /** Row-major feature codes (shared). */
+  bins: Uint8Array | Uint16Array;
   F: number;
   n: number;
   seed: number;
@@ -41,16 +42,35 @@ export interface OobJob {
   block: number;
 }
 
-export type ForestJob = TreesJob | OobJob;
+export interface PredictJob {
+  kind: 'predict';
+  flat: FlatTrees;
+  /** Row-major codes as the trees read them (model.ts codesForFrame), shared. */
+  codes: Uint8Array | Uint16Array;
+  F: number;
+  n: number;
+  /** Sums over trees per row and output (shared). */
+  out: Float64Array;
+  block: number;
+}
+
+export type ForestJob = TreesJob | OobJob | PredictJob;
 
 /** A function running one task of the job on this thread. */
 export function jobRunner(job: ForestJob): (task: number) => ForestTree | null {
   if (job.kind === 'trees') {
     const builder = new TreeBuilder(
-      { n: job.n, layout: histogramLayout(job.numBins), codes: job.codes, colCodes: job.colCodes, categorical: job.categorical, label: job.label, weight: job.weight },
+      { n: job.n, layout: histogramLayout(job.numBins), codes: job.codes, colCodes: job.colCodes, categorical: job.categorical, label: job.label, weight: job.weight, fine: job.fine },
       job.params,
     );
     return (t) => builder.build(t);
+  }
+  if (job.kind === 'predict') {
+    return (b) => {
+      const from = b * job.block;
+      accumulate(job.flat, job.codes, job.F, job.out, from, Math.min(job.n, from + job.block));
+      return null;
+    };
   }
   return (b) => {
     const from = b * job.block;

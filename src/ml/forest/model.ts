@@ -8,9 +8,10 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { Column, Frame } from '../../frame/frame.ts';
-import { binColumns, type BinMapper } from '../gbdt/binning.ts';
+import { binColumns, type BinMapper } from '../trees/binning.ts';
 import type { Task } from '../estimator.ts';
 import type { ForestTree } from './grow.ts';
+import { coarseOfFine, fineCodes } from '../trees/fine.ts';
 import type { ResolvedForestOptions } from './options.ts';
 
 export interface ForestModel {
@@ -21,6 +22,8 @@ export interface ForestModel {
   readonly outputs: number;
   /** One per feature, in bin-matrix order; names are the frame's column names. */
   readonly mappers: readonly BinMapper[];
+  /** Per feature, the fine-code edges of exact splits (../trees/fine.ts), or null. */
+  readonly fine: readonly (Float64Array | null)[];
   readonly trees: readonly ForestTree[];
   /** The options as trained (threads left out: the forest does not depend on them). */
   readonly options: Omit<ResolvedForestOptions, 'threads'>;
@@ -56,4 +59,35 @@ export function featureColumnsFor(mappers: readonly BinMapper[], frame: Frame, w
 /** Bins a frame's feature columns (row-major, one byte per feature). */
 export function binForFrame(mappers: readonly BinMapper[], frame: Frame, out?: Uint8Array): Uint8Array {
   return binColumns(mappers, featureColumnsFor(mappers, frame, 'prediction'), out);
+}
+
+/** Per feature, the byte bin of each fine code, or null (what flattenForestTrees needs). */
+export function fineCoarseMaps(model: Pick<ForestModel, 'mappers' | 'fine'>): (Uint8Array | null)[] {
+  return model.fine.map((e, f) => {
+    const m = model.mappers[f]!;
+    return e && m.kind === 'numeric' ? coarseOfFine(e, m.edges) : null;
+  });
+}
+
+/**
+ * A frame's feature columns coded as the forest's trees read them, row-major: bytes (bins), or,
+ * when some feature has fine codes, 16 bits per feature (fine codes there, bins elsewhere).
+ * `shared` puts the matrix on a SharedArrayBuffer (for worker threads).
+ */
+export function codesForFrame(model: Pick<ForestModel, 'mappers' | 'fine'>, frame: Frame, shared = false): Uint8Array | Uint16Array {
+  const n = frame.numRows;
+  const F = model.mappers.length;
+  const wide = model.fine.some((e) => e !== null);
+  const buffer = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(Math.max(8, bytes)) : new ArrayBuffer(bytes));
+  if (!wide) return binForFrame(model.mappers, frame, new Uint8Array(buffer(n * F)).subarray(0, n * F));
+  const columns = featureColumnsFor(model.mappers, frame, 'prediction');
+  const out = new Uint16Array(buffer(2 * n * F)).subarray(0, n * F);
+  model.mappers.forEach((m, f) => {
+    const e = model.fine[f];
+    const col = columns[f]!;
+    if (e && col.kind === 'number') { fineCodes(e, col.values, out, f, F); return; }
+    const bins = binColumns([m], [col]);
+    for (let r = 0, p = f; r < n; r++, p += F) out[p] = bins[r]!;
+  });
+  return out;
 }

@@ -12,7 +12,7 @@
  * const { score, prediction } = oobResult('binary', label, sums, counts, 1);
  */
 import { DataError } from '../../core/errors.ts';
-import { uniformOf } from '../gbdt/sampling.ts';
+import { uniformOf } from '../trees/sampling.ts';
 import type { Task } from '../estimator.ts';
 import { treeKey } from './bootstrap.ts';
 import { leafOfRow, type FlatTrees } from './predict.ts';
@@ -25,7 +25,7 @@ const ROW_BLOCK = 512;
  * sample was every row) are left out.
  */
 export function accumulateOob(
-  flat: FlatTrees, bins: Uint8Array, F: number, seed: number, rate: number, skip: Uint8Array,
+  flat: FlatTrees, bins: Uint8Array | Uint16Array, F: number, seed: number, rate: number, skip: Uint8Array,
   sums: Float64Array, counts: Float64Array, from: number, to: number,
 ): void {
   const K = flat.outputs;

@@ -3,12 +3,13 @@
  * they have one) and their validation. Every message names the option and what it accepts.
  *
  * @example
- * const o = resolveForestOptions({ task: 'binary', trees: 50, maxDepth: 12 }, 7, 500_000);
+ * const o = resolveForestOptions({ numTrees: 50, maxDepth: 12 }, 7, 500_000, 'binary');
  * o.maxFeatures; // 2: floor(sqrt(7)) features tried at each split
  */
 import { availableParallelism } from 'node:os';
 import { DataError } from '../../core/errors.ts';
 import type { Task } from '../estimator.ts';
+import type { OptionRules, Renamed } from '../spec.ts';
 
 /**
  * Features tried at each split: 'sqrt' (the classification default), 'log2', 'all' (the regression
@@ -19,12 +20,16 @@ import type { Task } from '../estimator.ts';
 export type MaxFeatures = 'sqrt' | 'log2' | 'all' | number;
 
 export interface ForestOptions {
-  /** 'binary' (labels 0/1), 'multiclass' (labels 0..K-1) or 'regression'; default: 'binary' when every label is 0 or 1, else 'regression'. */
+  /**
+   * 'binary' (labels 0/1), 'multiclass' (labels 0..K-1) or 'regression'. Default: 'binary' when every
+   * label is 0 or 1, 'regression' when some label has a fractional part; other whole-number labels
+   * (class codes or counts) are an error asking for the task.
+   */
   task?: Task;
   /** Classes for 'multiclass'; default: the largest label + 1. */
   numClasses?: number;
-  /** Trees in the forest (default 100). */
-  trees?: number;
+  /** Trees in the forest (default 100); the same name as gbdt's. */
+  numTrees?: number;
   /** Depth limit, 0 for none (default 0: grown until pure or too small, as scikit-learn's None). */
   maxDepth?: number;
   maxFeatures?: MaxFeatures;
@@ -50,12 +55,19 @@ export interface ForestOptions {
   threads?: number;
   /** Value bins per feature, 2..255 (default 255); one more bin holds missing values. */
   maxBins?: number;
+  /**
+   * Nodes with at most this many rows (default 4096; 0: never, at most 8192) split numeric features
+   * that have more distinct values than bins at exact thresholds, midway between two training
+   * values as scikit-learn does; larger nodes split between bins.
+   */
+  exactSplitRows?: number;
 }
 
 export interface ResolvedForestOptions {
   task: Task;
   /** Classes for 'multiclass', 2 for 'binary', 1 for 'regression'. */
   numClasses: number;
+  /** The forest's numTrees. */
   trees: number;
   maxDepth: number;
   /** Features tried per split, resolved to a count for this data. */
@@ -68,6 +80,7 @@ export interface ResolvedForestOptions {
   seed: number;
   threads: number;
   maxBins: number;
+  exactSplitRows: number;
 }
 
 function check(name: string, v: unknown, ok: boolean, what: string): void {
@@ -96,7 +109,7 @@ export function resolveMaxFeatures(m: MaxFeatures, F: number): number {
 
 /** Fills defaults and validates for `features` features and `rows` training rows. */
 export function resolveForestOptions(o: ForestOptions, features: number, rows: number, task: Task): ResolvedForestOptions {
-  const trees = int('trees', o.trees ?? 100, 1, 100_000);
+  const trees = int('numTrees', o.numTrees ?? 100, 1, 100_000);
   const maxSamples = o.maxSamples ?? 1;
   check('maxSamples', maxSamples, typeof maxSamples === 'number' && maxSamples > 0 && maxSamples <= 1, 'a fraction in (0, 1]');
   const bootstrap = bool('bootstrap', o.bootstrap ?? true);
@@ -119,5 +132,29 @@ export function resolveForestOptions(o: ForestOptions, features: number, rows: n
     seed: int('seed', o.seed ?? 0, -(2 ** 31), 2 ** 32 - 1),
     threads: int('threads', threads, 1, 256),
     maxBins: int('maxBins', o.maxBins ?? 255, 2, 255),
+    exactSplitRows: int('exactSplitRows', o.exactSplitRows ?? 4096, 0, 8192),
   };
 }
+
+/** The options of an estimator spec `{ type: 'random-forest', ... }`: the task comes from trainModel. */
+export type ForestSpecOptions = Omit<ForestOptions, 'task'>;
+
+/** Run-time rules of ForestSpecOptions (src/ml/spec.ts); ranges are checked by resolveForestOptions. */
+export const FOREST_OPTIONS: OptionRules = {
+  numTrees: { kind: 'integer', doc: 'trees in the forest, >= 1 (default 100)' },
+  maxDepth: { kind: 'integer', doc: '0 for none (default 0)' },
+  maxFeatures: { kind: 'number-or-enum', values: ['sqrt', 'log2', 'all'], doc: "features tried per split: 'sqrt', 'log2', 'all', a count >= 1 or a fraction in (0, 1)" },
+  minSamplesLeaf: { kind: 'integer', doc: 'fewest rows in a leaf (default 1)' },
+  minSamplesSplit: { kind: 'integer', doc: 'fewest rows to split a node (default 2)' },
+  bootstrap: { kind: 'boolean' },
+  maxSamples: { kind: 'number', doc: 'bootstrap sample size as a fraction of the rows, in (0, 1]' },
+  oobScore: { kind: 'boolean' },
+  seed: { kind: 'integer' },
+  threads: { kind: 'integer', doc: 'threads, this one included; the forest does not depend on it' },
+  maxBins: { kind: 'integer', doc: '2..255 (default 255)' },
+  numClasses: { kind: 'integer', doc: 'multiclass: the number of classes (each needs training rows)' },
+  exactSplitRows: { kind: 'integer', doc: 'nodes with at most this many rows split at exact thresholds, 0..8192 (default 4096)' },
+};
+
+/** The forest's old option names. */
+export const FOREST_RENAMED: Renamed = { trees: 'numTrees' };

@@ -9,8 +9,9 @@
 import type { ForestTree, GrowParams } from './grow.ts';
 import { jobRunner, type OobJob, type TreesJob } from './jobs.ts';
 import { oobResult, type OobResult } from './oob.ts';
-import { ForestPool } from './pool.ts';
-import { flattenTrees } from './predict.ts';
+import { acquireForestPool, releaseForestPool } from './pool.ts';
+import { Checkpoint } from '../trees/cancel.ts';
+import { flattenForestTrees } from './predict.ts';
 
 export interface ForestData {
   n: number;
@@ -22,20 +23,23 @@ export interface ForestData {
   label: Float64Array;
   /** Sample weights scaled to mean 1, or null. */
   weight: Float64Array | null;
-  /** Row-major feature bins, needed for the out-of-bag pass only. */
-  bins: Uint8Array | null;
+  /** Row-major feature codes as prediction reads them (model.ts), for the out-of-bag pass only. */
+  bins: Uint8Array | Uint16Array | null;
+  /** Fine codes per feature (grow.ts GrowData.fine), or null entries. */
+  fine?: readonly ({ codes: Uint16Array; coarse: Uint8Array } | null)[];
 }
 
 export interface GrowForestOptions {
   threads: number;
   oobScore: boolean;
   onTree?: (done: number, total: number) => void;
+  signal?: AbortSignal;
 }
 
 /** Rows per out-of-bag task. */
 const OOB_BLOCK = 16_384;
 
-function sharedCopy<T extends Uint8Array | Float64Array>(a: T): T {
+function sharedCopy<T extends Uint8Array | Uint16Array | Float64Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const make = a.constructor as new (b: SharedArrayBuffer) => T;
   const out = new make(new SharedArrayBuffer(Math.max(8, a.byteLength))).subarray(0, a.length) as T;
@@ -48,7 +52,9 @@ export async function growForest(
   data: ForestData, params: GrowParams & { trees: number }, options: GrowForestOptions,
 ): Promise<{ trees: ForestTree[]; oob: OobResult | null }> {
   const threads = Math.max(1, Math.min(options.threads, params.trees));
-  const pool = threads > 1 ? ForestPool.start(threads - 1) : null;
+  const checkpoint = new Checkpoint(options.signal, 'random forest fit');
+  const pool = threads > 1 ? acquireForestPool(threads) : null;
+  let ok = false;
   try {
     const job: TreesJob = {
       kind: 'trees', n: data.n, numBins: data.numBins, categorical: data.categorical, params,
@@ -56,18 +62,26 @@ export async function growForest(
       colCodes: pool ? sharedCopy(data.colCodes) : data.colCodes,
       label: pool ? sharedCopy(data.label) : data.label,
       weight: data.weight && pool ? sharedCopy(data.weight) : data.weight,
+      fine: (data.fine ?? []).map((x) => (x && pool ? { codes: sharedCopy(x.codes), coarse: x.coarse } : x)),
     };
     const local = jobRunner(job) as (t: number) => ForestTree;
     let done = 0;
     const tick = options.onTree ? (): void => options.onTree!(++done, params.trees) : undefined;
     const trees = pool
-      ? await pool.run<ForestTree>(job, params.trees, local, tick)
-      : Array.from({ length: params.trees }, (_, t) => { const tree = local(t); tick?.(); return tree; });
-    if (!options.oobScore || !data.bins) return { trees, oob: null };
+      ? await pool.run<ForestTree>(job, params.trees, local, tick, checkpoint)
+      : [];
+    if (!pool) {
+      for (let t = 0; t < params.trees; t++) {
+        await checkpoint.next(() => `after ${t} of ${params.trees} trees`);
+        trees.push(local(t));
+        tick?.();
+      }
+    }
+    if (!options.oobScore || !data.bins) { ok = true; return { trees, oob: null }; }
 
     const K = params.task === 'multiclass' ? params.numClasses : 1;
     const F = data.numBins.length;
-    const flat = flattenTrees(trees, K);
+    const flat = flattenForestTrees(trees, K, data.numBins, (data.fine ?? []).map((x) => x?.coarse ?? null));
     // Trees whose sample was every row (a tiny data set's empty draw) have no out-of-bag rows.
     const skip = Uint8Array.from(trees, (t) => (t.bagged ? 0 : 1));
     const oobJob: OobJob = {
@@ -78,10 +92,11 @@ export async function growForest(
     };
     const blocks = Math.ceil(data.n / OOB_BLOCK);
     const runOob = jobRunner(oobJob);
-    if (pool) await pool.run(oobJob, blocks, runOob);
-    else for (let b = 0; b < blocks; b++) runOob(b);
+    if (pool) await pool.run(oobJob, blocks, runOob, undefined, checkpoint);
+    else for (let b = 0; b < blocks; b++) { await checkpoint.next(); runOob(b); }
+    ok = true;
     return { trees, oob: oobResult(params.task, data.label, oobJob.sums, oobJob.counts, K) };
   } finally {
-    await pool?.close();
+    if (pool) await releaseForestPool(pool, ok);
   }
 }

@@ -11,16 +11,17 @@
  * );
  * const raw = predictRawBinned(booster, bins, bins.length / numBins.length);
  */
-import { DataError } from '../../core/errors.ts';
+import { CancelledError, DataError } from '../../core/errors.ts';
+import { Checkpoint } from '../trees/cancel.ts';
 import { lossFor, type Objective } from './losses.ts';
 import { resolveBoosterOptions, type BoosterOptions, type ResolvedOptions } from './options.ts';
-import { LocalExecutor, sharedTaskPool, type Executor } from './pool.ts';
+import { LocalExecutor, TaskPool, sharedTaskPool, type Executor } from './pool.ts';
 import { NUM_ARGS, OP_GRAD } from './kernels.ts';
 import { PARALLEL_MIN_ROWS, TreeGrower } from './grower.ts';
-import { rng, sampleIndices } from './sampling.ts';
-import type { Tree } from './tree.ts';
+import { rng, sampleIndices } from '../trees/sampling.ts';
+import type { Tree } from '../trees/tree.ts';
 import { Workspace, blockCount, fusable } from './workspace.ts';
-import type { FeatureBins } from './histogram.ts';
+import type { FeatureBins } from '../trees/histogram.ts';
 
 export interface BinnedData {
   /**
@@ -137,7 +138,9 @@ export async function startExecutor(threads: number, n: number): Promise<Executo
  * Trains a booster. `executor` lets a caller start worker threads early (e.g. while binning) and
  * keeps it open; otherwise one is started for `threads` and closed at the end.
  */
-export async function trainBooster(input: TrainInput, options: BoosterOptions = {}, executor?: Executor | Promise<Executor>): Promise<Booster> {
+export async function trainBooster(
+  input: TrainInput, options: BoosterOptions = {}, executor?: Executor | Promise<Executor>, signal?: AbortSignal,
+): Promise<Booster> {
   const F = input.numBins.length;
   const n = input.label.length;
   if (n === 0) throw new DataError('gbdt cannot train on 0 rows');
@@ -186,6 +189,8 @@ export async function trainBooster(input: TrainInput, options: BoosterOptions = 
   });
   const own = executor === undefined;
   const exec = await (executor ?? startExecutor(opts.threads, n));
+  const checkpoint = new Checkpoint(signal, 'gbdt fit');
+  let cancelled = false;
   try {
     exec.setup(ws);
     const grower = new TreeGrower(ws, exec, opts, input.categorical);
@@ -206,6 +211,7 @@ export async function trainBooster(input: TrainInput, options: BoosterOptions = 
     if (valid) for (let i = 0; i < valid.label.length; i++) vWeightSum += validWeight ? validWeight[i]! : 1;
 
     for (let iter = 0; iter < opts.numTrees; iter++) {
+      await checkpoint.next(() => `after ${iter} of ${opts.numTrees} rounds`);
       if (iter === 0 || !fuse) exec.run(OP_GRAD, args, ws.B, n >= PARALLEL_MIN_ROWS);
       for (let k = 0; k < K; k++) {
         if (nCols < F) grower.setFeatures(sampleIndices(F, nCols, random));
@@ -234,8 +240,13 @@ export async function trainBooster(input: TrainInput, options: BoosterOptions = 
       bestIteration: bestIteration >= 0 ? bestIteration : iterations - 1,
       options: opts,
     };
+  } catch (e) {
+    cancelled = e instanceof CancelledError;
+    throw e;
   } finally {
-    if (own) await exec.close();
+    // A cancelled fit leaves no thread behind, not even the shared pool's.
+    if (cancelled && exec instanceof TaskPool) await exec.shutdown();
+    else if (own) await exec.close();
   }
 }
 

@@ -15,7 +15,7 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
-import { binFeature, fitBinMappers, numBins, type BinningOptions } from './binning.ts';
+import { binFeature, fitBinMappers, numBins, type BinningOptions } from '../trees/binning.ts';
 import { startExecutor, trainBooster } from './booster.ts';
 import { featureImportance, type ImportanceKind } from './importance.ts';
 import { transformScores } from './losses.ts';
@@ -39,6 +39,8 @@ export interface GbdtFitOptions extends BoosterOptions, Pick<BinningOptions, 'ma
   sampleWeight?: Float64Array;
   /** Held-out rows for the validation loss and early stopping. */
   validation?: { frame: Frame; label: Float64Array; sampleWeight?: Float64Array };
+  /** Aborting it stops the fit between rounds: fit rejects with CancelledError and no worker thread is left. */
+  signal?: AbortSignal;
 }
 
 export class GradientBoostedTrees {
@@ -91,6 +93,7 @@ export class GradientBoostedTrees {
         },
         o,
         executor,
+        o.signal,
       );
       this.#model = { ...booster, mappers };
       this.#forest = null;
@@ -109,7 +112,7 @@ export class GradientBoostedTrees {
   get featureNames(): string[] { return this.model.mappers.map((m) => m.name); }
 
   #flat(): FlatForest {
-    this.#forest ??= flattenForest(this.model.trees, this.model.outputs);
+    this.#forest ??= flattenForest(this.model.trees, this.model.outputs, this.model.numBins);
     return this.#forest;
   }
 

@@ -7,12 +7,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { DataError } from '../../core/errors.ts';
+import type { OptionRules } from '../spec.ts';
 import { OBJECTIVES, type Objective } from './losses.ts';
 
 export interface CategoricalSplitOptions {
   /** Added to each category's hessian when ordering categories by gradient/hessian (default 10). */
   smoothing?: number;
-  /** Extra L2 regularization on the children of categorical splits (default 10). */
+  /** Extra L2 regularization on the children of many-versus-many categorical splits (default 10; not one-versus-rest splits). */
   l2?: number;
   /** Largest set of categories sent one way by a split (default 32). */
   maxSetSize?: number;
@@ -60,6 +61,50 @@ export interface BoosterOptions {
   /** Called after each iteration with (done, total): progress for long fits. */
   onIteration?: (done: number, total: number) => void;
 }
+
+/**
+ * The options of an estimator spec `{ type: 'gbdt', ... }` (trainModel, fitEstimator): every booster
+ * option but the objective (it follows the task; `loss: 'huber'` picks robust regression) and the
+ * callbacks, plus the binning's maxBins. Names are shared with the random forest where the idea is
+ * the same (numTrees, maxDepth, minSamplesLeaf, maxBins, seed, threads, numClasses).
+ */
+export interface GbdtSpecOptions extends Omit<BoosterOptions, 'objective' | 'onIteration'> {
+  /** Value bins per numeric feature, 2..255 (default 255); one more bin holds missing values. */
+  maxBins?: number;
+  /** Regression loss: 'squared' (default) or 'huber' (robust to outliers; see huberDelta). */
+  loss?: 'squared' | 'huber';
+}
+
+/** Run-time rules of GbdtSpecOptions (src/ml/spec.ts); ranges are checked by resolveBoosterOptions. */
+export const GBDT_OPTIONS: OptionRules = {
+  numTrees: { kind: 'integer', doc: 'boosting iterations, >= 1 (default 100)' },
+  learningRate: { kind: 'number', doc: '> 0 (default 0.1)' },
+  maxLeaves: { kind: 'integer', doc: 'leaves per tree, 2..65536 (default 31)' },
+  maxDepth: { kind: 'integer', doc: '0 for none (default 0)' },
+  minSamplesLeaf: { kind: 'integer', doc: 'fewest rows in a leaf (default 20)' },
+  minHessianLeaf: { kind: 'number', doc: 'smallest hessian sum in a leaf (default 1e-3)' },
+  l2: { kind: 'number', doc: 'L2 regularization of leaf values (default 0)' },
+  minGain: { kind: 'number', doc: 'smallest loss reduction for a split (default 0)' },
+  subsample: { kind: 'number', doc: 'fraction of rows per iteration, in (0, 1] (default 1)' },
+  colsample: { kind: 'number', doc: 'fraction of features per tree, in (0, 1] (default 1)' },
+  seed: { kind: 'integer' },
+  threads: { kind: 'integer', doc: 'threads, main thread included; the model does not depend on it' },
+  maxBins: { kind: 'integer', doc: '2..255 (default 255)' },
+  loss: { kind: 'enum', values: ['squared', 'huber'] },
+  huberDelta: { kind: 'number', doc: "Huber threshold (loss: 'huber'); default the 90th percentile of |y - median(y)|" },
+  earlyStoppingRounds: { kind: 'integer', doc: 'stop after this many iterations without a better validation loss; needs trainModel({ validation })' },
+  numClasses: { kind: 'integer', doc: 'multiclass: the number of classes (each needs training rows)' },
+  categorical: {
+    kind: 'object',
+    options: {
+      smoothing: { kind: 'number', doc: 'added to each category hessian when ordering categories (default 10)' },
+      l2: { kind: 'number', doc: 'extra L2 on the children of categorical splits (default 10)' },
+      maxSetSize: { kind: 'integer', doc: 'largest set of categories sent one way (default 32)' },
+      minSamples: { kind: 'integer', doc: 'rarer categories follow the missing direction (default 10)' },
+      maxOneHot: { kind: 'integer', doc: 'this many categories or fewer: one against the rest (default 4)' },
+    },
+  },
+};
 
 export interface ResolvedOptions {
   objective: Objective;

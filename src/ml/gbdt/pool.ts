@@ -8,10 +8,7 @@
  * left; the main thread waits until every worker has checked in. Results never depend on which
  * thread ran which task (see workspace.ts), so the task counter may be raced for.
  *
- * Workers start with the tsx loader when this module runs from TypeScript source (tests, benches)
- * and load the compiled worker.js from dist/ otherwise. Node 20 ignores `--import` in a Worker's
- * execArgv for the entry module, so the TypeScript entry is a tiny inline script that registers
- * tsx first and then imports worker.ts.
+ * Workers start through ../trees/threads.ts (tsx from sources, worker.js when built).
  *
  * @example
  * const pool = await TaskPool.start(1);
@@ -19,8 +16,9 @@
  * pool.run(OP_GRAD, args, ws.B, true);
  * await pool.close();
  */
-import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { SluiceError } from '../../core/errors.ts';
+import { startTreeWorker } from '../trees/threads.ts';
 import { NUM_ARGS, OP_EXIT, OP_SETUP, jobMessage, runTask, type Job } from './kernels.ts';
 
 export const C_GEN = 0;
@@ -64,20 +62,6 @@ export class LocalExecutor implements Executor {
   async close(): Promise<void> { this.#job = null; }
 }
 
-/**
- * How to start the `./worker.ts` (from sources, through tsx) or built `./worker.js` that sits next
- * to `here`, the caller's `import.meta.url`; shared with the random forest's pool.
- */
-export function workerEntry(here: string): { script: string | URL; eval: boolean } {
-  if (here.endsWith('.ts')) {
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./worker.ts', here).href;
-    const script = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-    return { script, eval: true };
-  }
-  return { script: new URL('./worker.js', here), eval: false };
-}
-
 export class TaskPool implements Executor {
   readonly threads: number;
   readonly #workers: Worker[];
@@ -103,20 +87,23 @@ export class TaskPool implements Executor {
   static async start(workers: number, shared = false): Promise<TaskPool> {
     const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL_INTS));
     const error = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
-    const entry = workerEntry(import.meta.url);
     const list: Worker[] = [];
     const ports: MessagePort[] = [];
     const ready: Promise<void>[] = [];
+    const starting: (() => void)[] = [];
     for (let i = 0; i < workers; i++) {
       const { port1, port2 } = new MessageChannel();
       const data: WorkerData = { ctl: ctl.buffer as SharedArrayBuffer, error: error.buffer as SharedArrayBuffer, port: port2 };
-      const w = new Worker(entry.script, { eval: entry.eval, workerData: data, transferList: [port2] });
+      const w = startTreeWorker(import.meta.url, { workerData: data, transferList: [port2] });
       list.push(w);
       ports.push(port1);
       ready.push(new Promise((resolve, reject) => {
+        const onError = (e: Error): void => reject(new SluiceError(`gbdt worker thread failed to start: ${e.message}`, { code: 'GBDT_WORKER', cause: e }));
+        const onExit = (code: number): void => reject(new SluiceError(`gbdt worker thread exited during start (code ${code})`, { code: 'GBDT_WORKER' }));
         w.once('message', () => resolve());
-        w.once('error', (e) => reject(new SluiceError(`gbdt worker thread failed to start: ${e.message}`, { code: 'GBDT_WORKER', cause: e })));
-        w.once('exit', (code) => reject(new SluiceError(`gbdt worker thread exited during start (code ${code})`, { code: 'GBDT_WORKER' })));
+        w.once('error', onError);
+        w.once('exit', onExit);
+        starting.push(() => { w.off('error', onError); w.off('exit', onExit); });
       }));
     }
     const pool = new TaskPool(list, ports, ctl, error);
@@ -127,9 +114,8 @@ export class TaskPool implements Executor {
       await Promise.all(list.map((w) => w.terminate()));
       throw e;
     }
+    for (const stop of starting) stop();
     for (const w of list) {
-      w.removeAllListeners('exit');
-      w.removeAllListeners('error');
       w.on('error', (e) => { pool.#failure = e; });
       // A blocked main thread cannot hear about a dying worker; never let one hold the process.
       w.unref();

@@ -30,5 +30,5 @@ export { fitRidge, type RidgeOptions } from './ridge.ts';
 export { fitElasticNet, type ElasticNetOptions } from './elastic-net.ts';
 export { LinearRegressionModel, type LinearRegressionJSON } from './regression-model.ts';
 export type { FitInfo } from './problem.ts';
-export { lbfgs, type OptimizeResult, type QuasiNewtonOptions, type SmoothObjective, type StopReason } from './lbfgs.ts';
-export { owlqn } from './owlqn.ts';
+export { lbfgs, lbfgsAsync, type OptimizeResult, type QuasiNewtonOptions, type SmoothObjective, type StopReason } from './lbfgs.ts';
+export { owlqn, owlqnAsync } from './owlqn.ts';

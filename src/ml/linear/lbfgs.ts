@@ -14,6 +14,7 @@
  */
 
 /** Writes the gradient at x into `grad` and returns the objective value. */
+import { Checkpoint } from '../trees/cancel.ts';
 export type SmoothObjective = (x: Float64Array, grad: Float64Array) => number;
 
 export type StopReason = 'gradient' | 'objective' | 'precision' | 'max-iter' | 'line-search';
@@ -186,6 +187,38 @@ export function inverseDiagonal(diagonal: Float64Array | undefined, dim: number)
  * // r.x ≈ [3, -1], r.converged === true
  */
 export function lbfgs(fn: SmoothObjective, x0: Float64Array, options: QuasiNewtonOptions = {}): OptimizeResult {
+  return drain(lbfgsSteps(fn, x0, options));
+}
+
+/**
+ * L-BFGS as lbfgs(), but giving the event loop a turn between iterations (about every 20 ms) and
+ * stopping with CancelledError when `signal` aborts: for fits that a run can cancel.
+ */
+export function lbfgsAsync(fn: SmoothObjective, x0: Float64Array, options: QuasiNewtonOptions = {}, signal?: AbortSignal): Promise<OptimizeResult> {
+  return drainAsync(lbfgsSteps(fn, x0, options), new Checkpoint(signal, 'L-BFGS'));
+}
+
+/** The iterations of a solver: yields the number of the iteration about to run, returns the result. */
+export type SolverSteps = Generator<number, OptimizeResult, void>;
+
+/** Runs a generator of solver iterations (or a fit built on one, see logistic.ts) to its result. */
+export function drain<T>(steps: Generator<number, T, void>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** drain(), giving the event loop a turn between iterations and stopping when the checkpoint's signal aborts. */
+export async function drainAsync<T>(steps: Generator<number, T, void>, checkpoint: Checkpoint): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await checkpoint.next(() => `at iteration ${r.value}`);
+  }
+}
+
+export function* lbfgsSteps(fn: SmoothObjective, x0: Float64Array, options: QuasiNewtonOptions): SolverSteps {
   const o = quasiNewtonDefaults(options);
   const n = x0.length;
   const mem = new LbfgsMemory(n, o.memory, inverseDiagonal(o.diagonal, n));
@@ -205,6 +238,7 @@ export function lbfgs(fn: SmoothObjective, x0: Float64Array, options: QuasiNewto
   if (gnorm <= o.gtol) return done(0, true, 'gradient');
 
   for (let iter = 1; iter <= o.maxIter; iter++) {
+    yield iter;
     mem.direction(g, d);
     let dg = dot(d, g);
     if (!(dg < 0)) {

@@ -20,7 +20,11 @@ import {
   type SmoothObjective,
   type StopReason,
   failedStep,
+  drain,
+  drainAsync,
+  type SolverSteps,
 } from './lbfgs.ts';
+import { Checkpoint } from '../trees/cancel.ts';
 
 /** The steepest-descent (minimum-norm) subgradient of f + l1 |x| at x, into `out`. */
 export function pseudoGradient(x: Float64Array, g: Float64Array, l1: Float64Array, out: Float64Array): void {
@@ -52,6 +56,15 @@ function l1Norm(x: Float64Array, l1: Float64Array): number {
  * // r.x = [1.5, 0]
  */
 export function owlqn(fn: SmoothObjective, x0: Float64Array, l1: Float64Array, options: QuasiNewtonOptions = {}): OptimizeResult {
+  return drain(owlqnSteps(fn, x0, l1, options));
+}
+
+/** OWL-QN as owlqn(), cancellable between iterations (see lbfgsAsync). */
+export function owlqnAsync(fn: SmoothObjective, x0: Float64Array, l1: Float64Array, options: QuasiNewtonOptions = {}, signal?: AbortSignal): Promise<OptimizeResult> {
+  return drainAsync(owlqnSteps(fn, x0, l1, options), new Checkpoint(signal, 'OWL-QN'));
+}
+
+export function* owlqnSteps(fn: SmoothObjective, x0: Float64Array, l1: Float64Array, options: QuasiNewtonOptions): SolverSteps {
   const o = quasiNewtonDefaults(options);
   const n = x0.length;
   if (l1.length !== n) throw new RangeError(`owlqn: l1 has ${l1.length} weights for ${n} variables`);
@@ -73,6 +86,7 @@ export function owlqn(fn: SmoothObjective, x0: Float64Array, l1: Float64Array, o
   if (pgnorm <= o.gtol) return done(0, true, 'gradient');
 
   for (let iter = 1; iter <= o.maxIter; iter++) {
+    yield iter;
     mem.direction(pg, d);
     // Keep only components that agree in sign with the steepest descent direction -pg.
     for (let i = 0; i < n; i++) if (d[i]! * pg[i]! >= 0) d[i] = 0;

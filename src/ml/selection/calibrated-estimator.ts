@@ -6,12 +6,12 @@
  * package like any other.
  *
  * @example
- * const est = await fitEstimator(x, y, { type: 'calibrated', base: { type: 'gbdt', rounds: 200 }, method: 'isotonic', cv: 5, seed: 1 }, { task: 'binary', categorical: [] });
+ * const est = await fitEstimator(x, y, { type: 'calibrated', base: { type: 'gbdt', numTrees: 200 }, method: 'isotonic', cv: 5, seed: 1 }, { task: 'binary', categorical: [] });
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
 import type { Json } from '../../core/json.ts';
-import { fitEstimator, loadEstimator, registerEstimator, type Estimator, type EstimatorSpec, type FitOptions } from '../estimator.ts';
+import { fitEstimator, loadEstimator, registerEstimator, wantsScaling, type Estimator, type EstimatorSpec, type FitOptions } from '../estimator.ts';
 import { fitIsotonic, IsotonicCalibrator } from './isotonic.ts';
 import { fitPlatt, PlattCalibrator } from './platt.ts';
 import { stratifiedKFold } from './stratified-kfold.ts';
@@ -43,21 +43,31 @@ export class CalibratedEstimator implements Estimator {
 
   predict(frame: Frame): Float64Array { return this.calibrator.predict(this.base.predict(frame)); }
 
+  get warnings(): readonly string[] { return this.base.warnings ?? []; }
+
   toJSON(): Json {
     return { base: { type: this.base.type, state: this.base.toJSON() }, calibrator: this.calibrator.toJSON() };
   }
 }
 
-export interface CalibratedSpec extends EstimatorSpec {
-  type: 'calibrated';
+declare module '../estimator.ts' {
+  interface EstimatorSpecs {
+    /** A binary classifier's probabilities calibrated out of fold (Platt or isotonic). */
+    calibrated: CalibratedOptions;
+  }
+}
+
+export interface CalibratedOptions {
   /** The estimator to calibrate (its spec, as fitEstimator takes it). */
-  base: { type: string; [option: string]: Json };
+  base: EstimatorSpec;
   method?: CalibrationMethod;
   /** Folds of the out-of-fold scores (default 5). */
   cv?: number;
   /** Seed of the fold shuffle (default 0). */
   seed?: number;
 }
+
+export type CalibratedSpec = { type: 'calibrated' } & CalibratedOptions;
 
 export async function fitCalibratedEstimator(frame: Frame, y: Float64Array, spec: CalibratedSpec, options: FitOptions): Promise<CalibratedEstimator> {
   if (options.task !== 'binary') throw new DataError(`Calibration is for binary classifiers; the task is ${options.task}`);
@@ -83,7 +93,20 @@ function pick(a: Float64Array, idx: Int32Array): Float64Array {
   return out;
 }
 
-registerEstimator('calibrated', (frame, y, spec, options) => fitCalibratedEstimator(frame, y, spec as CalibratedSpec, options), (state) => {
-  const s = state as { base: { type: string; state: Json }; calibrator: Json };
-  return new CalibratedEstimator(loadEstimator(s.base), loadCalibrator(s.calibrator));
+registerEstimator({
+  type: 'calibrated',
+  tasks: ['binary'],
+  options: {
+    base: { kind: 'spec', doc: "the estimator to calibrate, e.g. { type: 'gbdt' }" },
+    method: { kind: 'enum', values: ['platt', 'isotonic'] },
+    cv: { kind: 'integer', doc: 'folds of the out-of-fold scores (default 5)' },
+    seed: { kind: 'integer', doc: 'seed of the fold shuffle (default 0)' },
+  },
+  scaled: (spec) => wantsScaling(spec.base),
+  fit: (frame, y, spec, options) => fitCalibratedEstimator(frame, y, spec, options),
+  load(state) {
+    const s = state as { base: { type: string; state: Json }; calibrator: Json };
+    return new CalibratedEstimator(loadEstimator(s.base), loadCalibrator(s.calibrator));
+  },
+  example: { base: { type: 'logistic-regression', C: 1 }, method: 'platt', cv: 3, seed: 1 },
 });

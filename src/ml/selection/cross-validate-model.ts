@@ -16,6 +16,7 @@ import { DataError } from '../../core/errors.ts';
 import { isFitted, type Fitted, type FittedTransformer } from '../../features/index.ts';
 import type { Frame } from '../../frame/frame.ts';
 import { fitEstimator, type Estimator, type EstimatorSpec, type Task } from '../estimator.ts';
+import { encodeLabel } from '../labels.ts';
 import { crossValidate, type CrossValidationResult, type Scores } from './cross-validate.ts';
 import type { Split } from './split.ts';
 
@@ -24,7 +25,7 @@ export interface CrossValidateModelOptions {
   /** Fits the features on a fold's training rows; default: every column but the label, as is. */
   features?: (train: Frame) => Fitted | FittedTransformer;
   estimator: EstimatorSpec;
-  /** Default: binary when the label is 0/1, else regression. */
+  /** Inferred only where the label leaves no doubt, as trainModel does (text/boolean: classes; fractions: regression). */
   task?: Task;
   /** Numeric columns to treat as categorical (text columns always are). */
   categorical?: readonly string[];
@@ -34,8 +35,8 @@ export interface CrossValidateModelOptions {
 
 export async function crossValidateModel(frame: Frame, splits: readonly Split[], options: CrossValidateModelOptions): Promise<CrossValidationResult> {
   if (!frame.has(options.label)) throw new DataError(`cross-validation: label column "${options.label}" is not in the data (columns: ${frame.names.join(', ')})`, { context: { column: options.label } });
-  const y = frame.numbers(options.label);
-  const task: Task = options.task ?? (y.every((v) => v === 0 || v === 1) ? 'binary' : 'regression');
+  // Class labels become codes 0..K-1 (what the metric sees), as trainModel codes them.
+  const { y, task } = encodeLabel(frame, options.label, options.task !== undefined ? { task: options.task } : {});
   const featureNames = frame.names.filter((n) => n !== options.label);
   const pick = (rows: Int32Array): Float64Array => Float64Array.from(rows, (i) => y[i]!);
   return crossValidate<{ features: FittedTransformer | null; estimator: Estimator }>(splits, {

@@ -18,7 +18,7 @@
  * const s = findMulticlassSplit(hists, layout, features, 2, categorical, totals, W, { minSamplesLeaf: 1, minGain: 0 });
  * if (s) s.lut[bin]; // 1 when a row with this bin goes left
  */
-import type { HistogramLayout } from '../gbdt/histogram.ts';
+import type { HistogramLayout } from './histogram.ts';
 
 /** A chosen split, whatever found it. */
 export interface NodeSplit {
@@ -29,6 +29,8 @@ export interface NodeSplit {
   defaultLeft: boolean;
   /** bin -> 1 when left, 256 entries. */
   lut: Uint8Array;
+  /** An exact split on fine codes: codes <= fine go left (the lut is then its byte-bin outline). */
+  fine?: number;
   /** Weighted impurity decrease (Gini or squared error, in weight units). */
   decrease: number;
   /** Weight and per-output sums of the left child. */

@@ -34,7 +34,10 @@ const SIZES: Record<ArrayType, number> = { i32: 4, u8: 1, u32: 4, f64: 8 };
 /** What tells one artifact kind from another, and how its errors read. */
 export interface ArtifactFormat {
   magic: string;
+  /** The version written. */
   version: number;
+  /** Older versions this code still reads (default none). */
+  reads?: readonly number[];
   /** Names the model in the platform error, e.g. 'gbdt' or 'random forest'. */
   label: string;
   /** Builds the format's "not a valid artifact" error (its own wording and code). */
@@ -59,7 +62,7 @@ function typeOf(a: Typed): ArrayType {
  * Frames `header` and `arrays` (laid out in the order given; the table goes into the header as
  * its last field, `arrays`).
  */
-export function writeArtifact(format: ArtifactFormat, header: object, arrays: readonly (readonly [string, Typed])[]): Uint8Array {
+export function writeArtifact(format: ArtifactFormat, header: object, arrays: readonly (readonly [string, Typed])[], version = format.version): Uint8Array {
   requireLittleEndian(format);
   const table: ArrayTable = {};
   let off = 0;
@@ -72,7 +75,7 @@ export function writeArtifact(format: ArtifactFormat, header: object, arrays: re
   const out = new Uint8Array(bodyStart + off);
   out.set(new TextEncoder().encode(format.magic), 0);
   const view = new DataView(out.buffer);
-  view.setUint32(4, format.version, true);
+  view.setUint32(4, version, true);
   view.setUint32(8, json.length, true);
   out.set(json, 12);
   for (const [name, a] of arrays) out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), bodyStart + table[name]![1]);
@@ -81,6 +84,10 @@ export function writeArtifact(format: ArtifactFormat, header: object, arrays: re
 
 export interface Artifact<H> {
   header: H;
+  /** The format version of these bytes. */
+  version: number;
+  /** Whether the named array is present. */
+  has: (name: string) => boolean;
   /** The named array, copied out; a format error when missing, mistyped or past the end. */
   array: <T extends Typed>(name: string) => T;
 }
@@ -96,7 +103,8 @@ export function readArtifact<H>(bytes: Uint8Array, format: ArtifactFormat): Arti
   if (new TextDecoder().decode(bytes.subarray(0, 4)) !== format.magic) throw bad('wrong magic bytes');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== format.version) throw bad(`format version ${version}, this Sluice reads version ${format.version}`);
+  const readable = [...(format.reads ?? []), format.version];
+  if (!readable.includes(version)) throw bad(`format version ${version}, this Sluice reads version ${readable.join(' and ')}`);
   const hlen = view.getUint32(8, true);
   if (12 + hlen > bytes.length) throw bad('truncated header');
   let header: H & { arrays: ArrayTable };
@@ -121,7 +129,7 @@ export function readArtifact<H>(bytes: Uint8Array, format: ArtifactFormat): Arti
     if (type === 'u32') return new Uint32Array(copy) as T;
     return new Float64Array(copy) as T;
   };
-  return { header, array };
+  return { header, version, has: (name) => header.arrays[name] !== undefined, array };
 }
 
 /** Trees as concatenated per-node arrays; `nodeCounts` splits them back into trees. */

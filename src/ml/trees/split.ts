@@ -15,8 +15,10 @@
  *   gradient/(hessian + smoothing) and the split sends a prefix of that order (from either end, at
  *   most `catMaxSetSize` categories) left. Rarer categories, missing values, and categories unseen
  *   in training form an "other" group that follows the default direction, also learned. With few
- *   eligible categories each one is tried alone against the rest. Children of categorical splits
- *   carry an extra L2 (`catL2`), which keeps many-category features from overfitting.
+ *   eligible categories (at most `catMaxOneHot`) each one is tried alone against the rest, with
+ *   the plain L2; children of many-versus-many splits carry an extra L2 (`catL2`), which keeps
+ *   many-category features from overfitting (LightGBM's `cat_l2`, which it too applies to those
+ *   splits only: on a one-category split it would hide a small data set's strongest feature).
  *
  * Every split is finally a 256-entry table: bin -> 1 (left) or 0 (right).
  *
@@ -224,7 +226,10 @@ function scanCategorical(hist: Float64Array, o: number, nb: number, f: number, G
     if (b === nb || hist[s + 1]! * cf < p.catMinSamples) { go += hist[s]!; ho += hist[s + 1]!; }
   }
   const hasOther = ho > 0;
-  const lam = p.l2 + p.catL2;
+  // One category against the rest is a threshold on an indicator: plain L2, as LightGBM does. The
+  // extra catL2 holds back only many-versus-many splits, which choose the set from the same rows.
+  const oneHot = ne <= p.catMaxOneHot;
+  const lam = oneHot ? p.l2 : p.l2 + p.catL2;
   const consider = (gl: number, hl: number, defaultLeft: boolean, mode: number, bin: number, size: number): void => {
     const cl = hl * cf;
     if (cl < p.minSamplesLeaf || hl < p.minHessianLeaf) return;
@@ -240,7 +245,7 @@ function scanCategorical(hist: Float64Array, o: number, nb: number, f: number, G
       best.gl = gl; best.hl = hl; best.cl = cl;
     }
   };
-  if (ne <= p.catMaxOneHot) {
+  if (oneHot) {
     for (let i = 0; i < ne; i++) {
       const b = order[i]!;
       const s = (o + b) * 2;

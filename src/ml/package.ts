@@ -1,7 +1,9 @@
 /**
  * The model package: everything needed to score new rows, in one artifact. Feature transformers,
- * the estimator, the input signature, the metrics and the lineage, as JSON (typed arrays as base64),
- * gzip-compressed.
+ * the estimator, the input signature, the class names, the metrics, the warnings of the fit, as JSON
+ * (typed arrays as base64), gzip-compressed. The registry stores it; old packages must keep loading
+ * (test/fixtures/packages/ holds one of each family per format, test/ml/package-compat.test.ts reads
+ * them), so fields are only ever added, as optional ones.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { SluiceError } from '../core/errors.ts';
@@ -20,7 +22,17 @@ export interface ModelPackage {
   /** Name of the label the model predicts. */
   target: string;
   task: 'binary' | 'multiclass' | 'regression';
+  /**
+   * Classification: the class of each code, in code order (binary: the positive class last), as the
+   * label column held them (text, numbers, booleans). Absent in packages made before classes were kept:
+   * the codes 0..K-1 are then the classes.
+   */
+  classes?: (string | number | boolean)[];
   metrics: Record<string, number>;
+  /** The held-out confusion matrix, when the metrics given were evaluateMulticlass's. */
+  confusion?: { classes: (string | number | boolean)[]; matrix: number[][] };
+  /** What the user must know about the fit (e.g. a solver that did not converge). */
+  warnings?: string[];
   params: Record<string, Json>;
   createdAt: number;
 }

@@ -30,6 +30,11 @@ export interface Tree {
   readonly cover: Float64Array;
   /** Loss reduction of the split; 0 for leaves. */
   readonly gain: Float64Array;
+  /**
+   * Exact splits on fine codes (../trees/fine.ts), when any: codes <= fine[node] go left, -1 for
+   * nodes that split on bins. Only random forests make them.
+   */
+  readonly fine?: Int32Array;
 }
 
 export interface NodeSpec {
@@ -44,6 +49,8 @@ export interface NodeSpec {
   value: number;
   cover: number;
   gain: number;
+  /** Fine-code threshold of an exact split (see Tree.fine). */
+  fine?: number;
 }
 
 export function treeFromNodes(nodes: readonly NodeSpec[]): Tree {
@@ -73,6 +80,9 @@ export function treeFromNodes(nodes: readonly NodeSpec[]): Tree {
     t.gain[i] = s.gain;
     if (s.lut) lutToBits(s.lut, t.leftBits, 8 * i);
   });
+  if (nodes.some((s) => s.fine !== undefined && s.fine >= 0)) {
+    return { ...t, fine: Int32Array.from(nodes, (s) => (s.fine !== undefined && s.fine >= 0 && s.left >= 0 ? s.fine : -1)) };
+  }
   return t;
 }
 
