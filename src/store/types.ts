@@ -3,6 +3,8 @@
  * both pass the same conformance suite (test/store/metadata.conformance.test.ts).
  * All times are epoch milliseconds as JS numbers; JSON fields are plain values (stored as text).
  */
+import type { ScheduleStore } from './schedule-types.ts';
+
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
@@ -87,6 +89,8 @@ export type NewModelVersion = Omit<ModelVersionRecord, 'version' | 'createdAt'>;
 export interface MetadataStore {
   /** Human-readable description: "sqlite:.sluice/sluice.db" or "postgres://host/db" (no password). */
   readonly description: string;
+  /** Schedules, their occurrences and backfills (schedule-types.ts). */
+  readonly schedules: ScheduleStore;
 
   createRun(run: NewRun): Promise<RunRecord>;
   updateRun(id: string, patch: RunPatch): Promise<void>;

@@ -27,6 +27,8 @@ import type {
   TaskRunRecord,
   TaskState,
 } from '../types.ts';
+import { KyselyScheduleStore } from './schedule-store.ts';
+import type { ScheduleTables } from './schedule-schema.ts';
 import type { Database, DatasetVersionsTable, ModelVersionsTable, RunsTable, TaskRunsTable } from './schema.ts';
 
 const RUN_STATES: readonly RunState[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -40,11 +42,14 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly description: string;
   readonly #db: Kysely<Database>;
   #closed = false;
+  /** Schedules and backfills: their own small store on the same connection. */
+  readonly schedules: KyselyScheduleStore;
 
   /** `db` must already be migrated (see migrations.ts); `description` must not contain a password. */
   constructor(db: Kysely<Database>, description: string) {
     this.#db = db;
     this.description = description;
+    this.schedules = new KyselyScheduleStore(db as unknown as Kysely<ScheduleTables>, description);
   }
 
   // ---- runs ---------------------------------------------------------------------------------------

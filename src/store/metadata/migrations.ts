@@ -12,6 +12,7 @@
 import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
+import { schedulesMigration } from './schedule-migration.ts';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -150,6 +151,7 @@ export function metadataMigrations(dialect: SqlDialectName): Record<string, Migr
   return {
     '0001_initial': initial(dialect),
     '0002_dataset_version_meta': datasetVersionMeta(),
+    '0004_schedules': schedulesMigration(),
   };
 }
 
