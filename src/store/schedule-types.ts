@@ -4,7 +4,8 @@
  * instant: a restarted or second scheduler can never start one twice), and backfills with one row
  * per partition. All times are epoch ms.
  */
-import type { Json } from './types.ts';
+// The same JSON type as types.ts (not imported from there: types.ts imports this file).
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export type CatchUp = 'all' | 'latest' | 'none';
 
