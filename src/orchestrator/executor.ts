@@ -4,6 +4,7 @@
  * metadata store. A step's datasets and models are registered only after the step succeeds, so a
  * failed or cancelled step leaves nothing half-made in the catalog.
  */
+import { logicalDateOf } from './partitions.ts';
 import { availableParallelism } from 'node:os';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { CancelledError, SluiceError, errorMessage } from '../core/errors.ts';
@@ -104,7 +105,7 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
       const engine = await options.engine.fork();
       forks.add(engine);
       const { ctx, pending } = createStepContext({
-        params, run: { id: runId, pipeline: graph.name, partition: options.partition ?? null }, step: step.name, attempt,
+        params, run: { id: runId, pipeline: graph.name, partition: options.partition ?? null, logicalDate: logicalDateOf(graph.partitions, options.partition ?? null) }, step: step.name, attempt,
         engine, signal: controller.signal, artifacts, catalog, registry, logger,
         onLog: (message) => {
           logs.push(message);

@@ -4,6 +4,7 @@
  * All times are epoch milliseconds as JS numbers; JSON fields are plain values (stored as text).
  */
 import type { ScheduleStore } from './schedule-types.ts';
+export type * from './schedule-types.ts';
 
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 /**
