@@ -13,7 +13,7 @@ import { silentLogger, type Logger } from '../core/log.ts';
 import type { Engine } from '../engine/index.ts';
 import { DatasetCatalog, isStagedDataset, type DatasetRef, type StagedDataset } from '../data/index.ts';
 import { ModelRegistry, isStagedModel, type ModelRef, type StagedModel } from '../registry/index.ts';
-import type { ArtifactStore, MetadataStore, RunState, TaskRunRecord, TaskState } from '../store/types.ts';
+import type { ArtifactStore, MetadataStore, NewRun, RunState, TaskRunRecord, TaskState } from '../store/types.ts';
 import { createStepContext, summarizeOutput, type PendingOutputs } from './context.ts';
 import type { ParamValue, PipelineGraph, StepNode } from './graph.ts';
 import { resolveParams } from './pipeline.ts';
@@ -35,6 +35,8 @@ export interface RunOptions {
   clock?: Clock;
   /** Use this run id (e.g. one created in advance so a signal handler can name it). */
   runId?: string;
+  /** Orchestration fields recorded on the run (idempotency key, trigger, backfill, logical date, file). */
+  record?: Partial<Pick<NewRun, 'key' | 'trigger' | 'backfillId' | 'logicalDate' | 'pipelineFile' | 'executor'>>;
 }
 
 export interface RunResult {
@@ -61,7 +63,7 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
 
   const runId = options.runId ?? newId('run');
   const started = clock.now();
-  await store.createRun({ id: runId, pipeline: graph.name, params, partition: options.partition ?? null, state: 'running', createdAt: started });
+  await store.createRun({ id: runId, pipeline: graph.name, params, partition: options.partition ?? null, state: 'running', createdAt: started, ...options.record });
   await store.updateRun(runId, { startedAt: started });
   emit({ type: 'run-start', runId, pipeline: graph.name, steps: graph.order });
 
@@ -105,7 +107,7 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
       const engine = await options.engine.fork();
       forks.add(engine);
       const { ctx, pending } = createStepContext({
-        params, run: { id: runId, pipeline: graph.name, partition: options.partition ?? null, logicalDate: logicalDateOf(graph.partitions, options.partition ?? null) }, step: step.name, attempt,
+        params, run: { id: runId, pipeline: graph.name, partition: options.partition ?? null, logicalDate: options.record?.logicalDate ?? logicalDateOf(graph.partitions, options.partition ?? null) }, step: step.name, attempt,
         engine, signal: controller.signal, artifacts, catalog, registry, logger,
         onLog: (message) => {
           logs.push(message);
