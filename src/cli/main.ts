@@ -22,6 +22,9 @@ import { formatReport, type ValidationReport } from '../quality/index.ts';
 import type { DatasetVersionRecord, MetadataStore } from '../store/types.ts';
 import { formatDuration, formatNumber, formatTime, stateMark, table } from './format.ts';
 import { createProgressReporter } from './progress.ts';
+import { cmdBackfill } from './cmd-backfill.ts';
+import { cmdScheduler } from './cmd-scheduler.ts';
+import { cmdSchedules } from './cmd-schedules.ts';
 
 export interface CliIO {
   out: (text: string) => void;
@@ -50,10 +53,16 @@ Usage:
   sluice datasets [--json]
   sluice datasets show <name>[@version] [--json]
   sluice models [--json]
+  sluice scheduler [--project FILE] [--once]         start the runs the project's schedules make due
+  sluice schedules [--json]                          schedules, next occurrences, last run; pause|resume <pipeline>
+  sluice backfill <pipeline> --from P --to P [--parallel N]   one run per partition; run again to resume
 
 State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.`;
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  // Scheduling commands parse their own options (cmd-*.ts).
+  const own = new Map([['scheduler', cmdScheduler], ['schedules', cmdSchedules], ['backfill', cmdBackfill]]).get(argv[0] ?? '');
+  if (own) return own(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({

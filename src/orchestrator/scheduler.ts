@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   /** How often to look (ms); default 1000. */
   tickMs?: number;
   log?: (line: string) => void;
+  /** Called for each run submitted. */
+  onSubmit?: (s: TickResult['submitted'][number]) => void;
 }
 
 export interface TickResult {
@@ -51,6 +53,7 @@ export class Scheduler {
   readonly #clock: Clock;
   readonly #tickMs: number;
   readonly #log: (line: string) => void;
+  readonly #onSubmit: SchedulerOptions['onSubmit'];
   /** From this instant on the scheduler has been watching: occurrences after it are never "missed". */
   #watchingSince: number | undefined;
   #synced = false;
@@ -65,6 +68,7 @@ export class Scheduler {
     this.#clock = options.clock ?? systemClock;
     this.#tickMs = options.tickMs ?? 1000;
     this.#log = options.log ?? (() => {});
+    this.#onSubmit = options.onSubmit;
   }
 
   /** Records every declared schedule (new ones start now); returns their records. */
@@ -137,7 +141,9 @@ export class Scheduler {
         });
         await this.#store.schedules.markOccurrenceSubmitted(o.pipeline, o.schedule, o.occurrence, run.id, this.#clock.now());
         this.#log(`${o.pipeline}/${o.schedule}: ${new Date(o.occurrence).toISOString()}${o.partition ? ` (partition ${o.partition})` : ''} -> run ${run.id}`);
-        submitted.push({ pipeline: o.pipeline, schedule: o.schedule, occurrence: o.occurrence, partition: o.partition, runId: run.id });
+        const s = { pipeline: o.pipeline, schedule: o.schedule, occurrence: o.occurrence, partition: o.partition, runId: run.id };
+        submitted.push(s);
+        this.#onSubmit?.(s);
         progressed = true;
       }
       if (!progressed || pending.length < 100) return submitted;
