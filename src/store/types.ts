@@ -18,7 +18,10 @@ export type RunTrigger = 'manual' | 'schedule' | 'backfill' | 'retry';
 export const TERMINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled'];
 export const TERMINAL_TASK_STATES: readonly TaskState[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Json } from '../core/json.ts';
+
+/** `Json` lives in core/json.ts; re-exported here for the store layer's own users. */
+export type { Json };
 
 export interface RunRecord {
   id: string;
