@@ -100,6 +100,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
 
   // Reconcile what a previous driver left: its runs may have finished (or still be running) since.
   const counts = { succeeded: 0, failed: 0, running: 0 };
+  /** Partitions whose run a previous driver left in flight: if it does not succeed, it runs again (as any failed partition does on resume). */
+  const inherited = new Set<number>();
   let stop = false;
   const inFlight = new Map<number, Promise<{ p: BackfillPartitionRecord; run: RunRecord }>>();
   const waitFor = (p: BackfillPartitionRecord, runId: string): void => {
@@ -119,6 +121,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       await store.schedules.updateBackfillPartition(id, p.seq, { state: 'succeeded' }, clock.now());
     } else if (p.state === 'submitted' && run && (run.state === 'pending' || run.state === 'running')) {
       counts.running++;
+      inherited.add(p.seq);
       waitFor(p, run.id);
     } else {
       await store.schedules.updateBackfillPartition(id, p.seq, { state: 'pending' }, clock.now());
@@ -169,6 +172,14 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       const { p, run } = await Promise.race(inFlight.values());
       inFlight.delete(p.seq);
       const state = run.state === 'succeeded' ? 'succeeded' : run.state === 'cancelled' ? 'cancelled' : 'failed';
+      if (inherited.delete(p.seq) && state !== 'succeeded' && !stop && !options.signal?.aborted) {
+        await store.schedules.updateBackfillPartition(id, p.seq, { state: 'pending' }, clock.now());
+        emit({ type: 'note', message: `partition ${p.partition}: the run left by the interrupted backfill ended ${run.state}${run.error ? ` (${run.error})` : ''}; running it again` });
+        page.unshift({ ...p, state: 'pending' });
+        page.sort((a, b) => a.seq - b.seq);
+        await launch();
+        continue;
+      }
       await store.schedules.updateBackfillPartition(id, p.seq, { state }, clock.now());
       if (state === 'succeeded') counts.succeeded++;
       else {

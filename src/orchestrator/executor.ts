@@ -36,7 +36,7 @@ export interface RunOptions {
   /** Use this run id (e.g. one created in advance so a signal handler can name it). */
   runId?: string;
   /** Orchestration fields recorded on the run (idempotency key, trigger, backfill, logical date, file). */
-  record?: Partial<Pick<NewRun, 'key' | 'trigger' | 'backfillId' | 'logicalDate' | 'pipelineFile' | 'executor'>>;
+  record?: Partial<Pick<NewRun, 'key' | 'trigger' | 'backfillId' | 'logicalDate' | 'pipelineFile' | 'executor' | 'owner' | 'leaseExpiresAt'>>;
 }
 
 export interface RunResult {

@@ -2,6 +2,7 @@
 // scheduled runs, no batch waits, no starvation behind scheduled runs, 3,000 partitions.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,6 +199,42 @@ describe('backfill', () => {
       assert.ok(peak - heap0 < 200e6, `heap grew ${(peak - heap0) / 1e6} MB`);
     } finally {
       await e.close();
+    }
+  });
+});
+
+const root = join(import.meta.dirname, '../..');
+const bin = join(root, 'bin/sluice.js');
+const project = join(root, 'test/fixtures/schedule-project/sluice.config.ts');
+
+describe('sluice backfill, killed', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, () => {
+  it('SIGKILL the backfill mid-run and run it again: succeeded months are kept, the one in flight runs again, the rest once', { timeout: 120_000 }, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'sluice-backfill-kill-'));
+    const args = ['backfill', 'slow_months', '--project', project, '--from', '2001-01', '--to', '2001-04'];
+    try {
+      const first = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, SLUICE_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      await new Promise<void>((res, rej) => {
+        first.stderr!.on('data', (d: Buffer) => { err += d.toString(); if (/> 2001-02/.test(err)) res(); });
+        first.on('exit', () => rej(new Error(`backfill exited early: ${err}`)));
+      });
+      first.kill('SIGKILL');
+      await new Promise((r) => first.on('exit', r));
+      const again = spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, SLUICE_HOME: home }, encoding: 'utf8' });
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stderr, /resuming backfill .*1 already succeeded; 3 to run/);
+      const store = await openMetadataStore(`sqlite:${join(home, 'sluice.db')}`);
+      try {
+        const runs = (await store.listRuns({ limit: 100 })).reverse();
+        assert.deepEqual(runs.map((r) => `${r.partition}:${r.state}`), ['2001-01:succeeded', '2001-02:failed', '2001-02:succeeded', '2001-03:succeeded', '2001-04:succeeded']);
+        assert.match(runs[1]!.error ?? '', /lease expired/);
+        const b = (await store.schedules.listBackfills())[0]!;
+        assert.equal(b.state, 'succeeded');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
