@@ -7,7 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type SluiceConfig } from '../core/config.ts';
 import { SluiceError, errorMessage } from '../core/errors.ts';
 import { openEngine, type Engine } from '../engine/index.ts';
-import { InProcessExecutor } from '../orchestrator/schedule-executor.ts';
+import { localExecutor } from '../orchestrator/local.ts';
+import { resolveRunGraph } from '../orchestrator/project.ts';
 import type { Executor } from '../orchestrator/executor-types.ts';
 import { openArtifactStore, openMetadataStore } from '../store/index.ts';
 import type { MetadataStore } from '../store/types.ts';
@@ -52,12 +53,12 @@ export interface Orchestration {
   close(): Promise<void>;
 }
 
-/** The store, a DuckDB engine and the executor runs are started through (embedded default: in this process). */
+/** The store, a DuckDB engine and the executor runs are started through: the local executor (runs in this process, durable in the store). */
 export async function openOrchestration(config: SluiceConfig): Promise<Orchestration> {
   const store = await openMetadataStore({ home: config.home, ...(config.databaseUrl ? { url: config.databaseUrl } : {}) });
   const artifacts = await openArtifactStore({ home: config.home, root: config.artifactRoot });
   const engine = await openEngine({ tempDirectory: resolve(config.home, 'duckdb-tmp') });
-  const executor = new InProcessExecutor({ store, artifacts, engine });
+  const executor = localExecutor({ store, artifacts, engine, resolveGraph: (run) => resolveRunGraph(run.pipeline, run.pipelineFile) });
   return {
     store, engine, executor,
     async close() { await executor.close(); await engine.close(); await store.close(); },

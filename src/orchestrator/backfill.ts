@@ -20,6 +20,7 @@ import { newId } from '../core/ids.ts';
 import type { BackfillPartitionRecord, BackfillRecord, BackfillState, Json, MetadataStore, RunRecord } from '../store/types.ts';
 import type { Executor } from './executor-types.ts';
 import { partitionRange, partitionStart } from './partitions.ts';
+import { reap } from './reaper.ts';
 import { resolveParams } from './pipeline.ts';
 import type { ProjectPipeline } from './project.ts';
 
@@ -104,8 +105,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   const inherited = new Set<number>();
   let stop = false;
   const inFlight = new Map<number, Promise<{ p: BackfillPartitionRecord; run: RunRecord }>>();
-  const waitFor = (p: BackfillPartitionRecord, runId: string): void => {
-    inFlight.set(p.seq, executor.wait(runId).then((run) => ({ p, run })));
+  const waitFor = (p: BackfillPartitionRecord, runId: string, leftBehind = false): void => {
+    const done = leftBehind ? waitLeftBehind(store, runId, clock) : executor.wait(runId);
+    inFlight.set(p.seq, done.then((run) => ({ p, run })));
     runIds.set(p.seq, runId);
   };
   // Cancelling the backfill cancels its runs in flight; their waits then end with the runs cancelled.
@@ -122,7 +124,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     } else if (p.state === 'submitted' && run && (run.state === 'pending' || run.state === 'running')) {
       counts.running++;
       inherited.add(p.seq);
-      waitFor(p, run.id);
+      waitFor(p, run.id, true);
     } else {
       await store.schedules.updateBackfillPartition(id, p.seq, { state: 'pending' }, clock.now());
     }
@@ -208,6 +210,21 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     backfill = { ...backfill, state, error: reason, finishedAt: clock.now() };
   }
   return { backfill, progress: progress() };
+}
+
+/**
+ * Waits for a run a previous (maybe dead) driver left in flight. Its owner may be alive (a distributed
+ * run, another backfill process) or dead: once its lease has expired the reaper closes it, so this
+ * never waits for a run nothing drives.
+ */
+async function waitLeftBehind(store: MetadataStore, runId: string, clock: Clock): Promise<RunRecord> {
+  for (;;) {
+    const run = await store.getRun(runId);
+    if (!run) throw new SluiceError(`Run ${runId} of the backfill is gone from the metadata store`, { code: 'NOT_FOUND' });
+    if (run.state !== 'pending' && run.state !== 'running') return run;
+    if (run.owner !== null && run.leaseExpiresAt !== null && run.leaseExpiresAt < clock.now()) await reap(store, { now: clock.now() });
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function pageAll(store: MetadataStore, id: string, states: BackfillPartitionRecord['state'][]): Promise<BackfillPartitionRecord[]> {

@@ -12,23 +12,25 @@ import { runBackfill, type BackfillEvent } from '../../src/orchestrator/backfill
 import { pipeline } from '../../src/orchestrator/pipeline.ts';
 import { daily, monthly } from '../../src/orchestrator/partitions.ts';
 import { Scheduler } from '../../src/orchestrator/scheduler.ts';
-import { InProcessExecutor } from '../../src/orchestrator/schedule-executor.ts';
+import { localExecutor } from '../../src/orchestrator/local.ts';
 import type { PipelineGraph } from '../../src/orchestrator/graph.ts';
 import type { Executor } from '../../src/orchestrator/executor-types.ts';
 import { openArtifactStore, openMetadataStore } from '../../src/store/index.ts';
 import type { MetadataStore } from '../../src/store/types.ts';
 
-interface Env { dir: string; store: MetadataStore; engine: Engine; executor: Executor; close(): Promise<void> }
+interface Env { dir: string; store: MetadataStore; engine: Engine; executor: Executor; other: Executor; close(): Promise<void> }
 
 async function env(): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-backfill-'));
   const store = await openMetadataStore(`sqlite:${join(dir, 'sluice.db')}`);
   const artifacts = await openArtifactStore({ root: join(dir, 'artifacts') });
   const engine = await openEngine();
-  const executor = new InProcessExecutor({ store, artifacts, engine, concurrency: 2 });
+  const executor = localExecutor({ store, artifacts, engine, concurrency: 2 });
+  // What a second process (a scheduler beside the backfill) would have: its own executor on the same store.
+  const other = localExecutor({ store, artifacts, engine, concurrency: 2 });
   return {
-    dir, store, engine, executor,
-    async close() { await executor.close(); await engine.close(); await store.close(); rmSync(dir, { recursive: true, force: true }); },
+    dir, store, engine, executor, other,
+    async close() { await executor.close(); await other.close(); await engine.close(); await store.close(); rmSync(dir, { recursive: true, force: true }); },
   };
 }
 
@@ -151,10 +153,11 @@ describe('backfill', () => {
   it('does not starve behind a backlog of scheduled runs', async () => {
     const e = await env();
     try {
-      // A scheduler catches up 60 missed per-second occurrences of a slow pipeline, then the backfill starts.
+      // A scheduler (its own process, so its own executor) catches up 60 missed per-second occurrences of
+      // a slow pipeline; the backfill, started meanwhile, does not queue behind them.
       const busy = pipeline('busy', { schedule: { cron: '* * * * * *', catchUp: 'all' } }).step('s', [], () => sleep(2000)).build();
       const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-      const scheduler = new Scheduler({ store: e.store, executor: e.executor, pipelines: [file(busy)], clock });
+      const scheduler = new Scheduler({ store: e.store, executor: e.other, pipelines: [file(busy)], clock });
       await scheduler.sync();
       clock.advance(60_000);
       const backlog = await scheduler.tick();
@@ -227,7 +230,7 @@ describe('sluice backfill, killed', { skip: !existsSync(join(root, 'dist/cli/mai
       try {
         const runs = (await store.listRuns({ limit: 100 })).reverse();
         assert.deepEqual(runs.map((r) => `${r.partition}:${r.state}`), ['2001-01:succeeded', '2001-02:failed', '2001-02:succeeded', '2001-03:succeeded', '2001-04:succeeded']);
-        assert.match(runs[1]!.error ?? '', /lease expired/);
+        assert.match(runs[1]!.error ?? '', /stopped: its lease expired/);
         const b = (await store.schedules.listBackfills())[0]!;
         assert.equal(b.state, 'succeeded');
       } finally {

@@ -11,7 +11,7 @@ import { openEngine } from '../../src/engine/index.ts';
 import { pipeline } from '../../src/orchestrator/pipeline.ts';
 import { daily } from '../../src/orchestrator/partitions.ts';
 import { Scheduler, scheduleRunKey } from '../../src/orchestrator/scheduler.ts';
-import { InProcessExecutor } from '../../src/orchestrator/schedule-executor.ts';
+import { localExecutor } from '../../src/orchestrator/local.ts';
 import type { ScheduleOptions } from '../../src/orchestrator/schedule.ts';
 import { openArtifactStore, openMetadataStore } from '../../src/store/index.ts';
 
@@ -23,7 +23,7 @@ async function env() {
   const store = await openMetadataStore(`sqlite:${join(dir, 'sluice.db')}`);
   const artifacts = await openArtifactStore({ root: join(dir, 'artifacts') });
   const engine = await openEngine();
-  const executor = new InProcessExecutor({ store, artifacts, engine, concurrency: 2 });
+  const executor = localExecutor({ store, artifacts, engine, concurrency: 2 });
   return { dir, store, executor, async close() { await executor.close(); await engine.close(); await store.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
