@@ -1,5 +1,5 @@
 /**
- * The scheduling records of the metadata store (migration 0004_schedules): each pipeline schedule's
+ * The scheduling records of the metadata store (migration 0006_schedules): each pipeline schedule's
  * cursor and pause state, one row per schedule occurrence (unique per pipeline, schedule and
  * instant: a restarted or second scheduler can never start one twice), and backfills with one row
  * per partition. All times are epoch ms.

@@ -1,4 +1,4 @@
-// The schedule tables (migration 0004) on SQLite and PostgreSQL: one row per occurrence however many
+// The schedule tables (migration 0006) on SQLite and PostgreSQL: one row per occurrence however many
 // schedulers record it, the cursor only moves forward, pause/resume, backfills planned in chunks.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Migration 0004_schedules: schedules (cursor, pause), schedule occurrences (unique per pipeline,
+ * Migration 0006_schedules: schedules (cursor, pause), schedule occurrences (unique per pipeline,
  * schedule and instant), backfills and their partitions. Frozen once shipped, like every migration.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations must not depend on today's schema type */

@@ -1,4 +1,4 @@
-/** Kysely table types of migration 0004_schedules (see ../schedule-types.ts for the records). */
+/** Kysely table types of migration 0006_schedules (see ../schedule-types.ts for the records). */
 export interface SchedulesTable {
   pipeline: string;
   name: string;
