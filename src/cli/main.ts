@@ -33,6 +33,9 @@ import { formatDuration, formatNumber, formatTime, stateMark, table } from './fo
 import { cmdGc } from './cmd-gc.ts';
 import { SIGNAL_GRACE_MS, cmdRunsControl } from './cmd-runs.ts';
 import { createProgressReporter } from './progress.ts';
+import { cmdBackfill } from './cmd-backfill.ts';
+import { cmdScheduler } from './cmd-scheduler.ts';
+import { cmdSchedules } from './cmd-schedules.ts';
 import { cmdModelsCompare, cmdModelsHistory, cmdModelsPromote, cmdModelsRollback, historyRows, type ModelsFlags } from './cmd-models.ts';
 import { cmdServe } from './cmd-serve.ts';
 import type { CliIO } from './io.ts';
@@ -88,12 +91,18 @@ Usage:
   sluice datasets show <name>[@version] [--json]
   sluice models [--json]
   sluice models show <name> [--json]
+  sluice scheduler [--project FILE] [--once]         start the runs the project's schedules make due
+  sluice schedules [--json]                          schedules, next occurrences, last run; pause|resume <pipeline>
+  sluice backfill <pipeline> --from P --to P [--parallel N]   one run per partition; run again to resume
 
 State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.
 SLUICE_LOG_LEVEL (debug, info, warn, error, silent; default info) sets what is logged to stderr.
 Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.`;
 
 export async function main(argv: string[], io: CliIO = stdio()): Promise<number> {
+  // Scheduling commands parse their own options (cmd-*.ts).
+  const own = new Map([['scheduler', cmdScheduler], ['schedules', cmdSchedules], ['backfill', cmdBackfill]]).get(argv[0] ?? '');
+  if (own) return own(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({

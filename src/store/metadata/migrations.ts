@@ -12,6 +12,7 @@
 import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
+import { schedulesMigration } from './schedule-migration.ts';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -248,6 +249,7 @@ function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> 
     '0002_dataset_version_meta': datasetVersionMeta(),
     '0003_orchestration': orchestration(),
     '0005_model_alias_history': aliasHistory(dialect),
+    '0006_schedules': schedulesMigration(),
   };
 }
 
