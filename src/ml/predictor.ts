@@ -13,7 +13,7 @@ import { DataError } from '../core/errors.ts';
 import type { Engine } from '../engine/index.ts';
 import { FeaturePipeline } from '../features/index.ts';
 import { Frame, numberColumn, stringColumn, type Column } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { evaluateBinary, evaluateMulticlass, evaluateRegression, type BinaryMetrics, type MulticlassMetrics, type RegressionMetrics } from './evaluate.ts';
 import { loadEstimator, type ClassLabel, type Estimator, type PredictAsyncOptions, type Task } from './estimators.ts';
 import { codeLabels } from './labels.ts';
@@ -206,7 +206,10 @@ export async function scoreDataset(engine: Engine, pkg: ModelPackage, sql: strin
   }
   if (output !== 'probability') {
     const names = predictor.classesOf(p, frame.numRows);
-    cols.push(['predicted_class', names.every((c) => typeof c === 'number') ? numberColumn(names as number[]) : stringColumn(names.map(String))]);
+    const column = names.every((c) => typeof c === 'number') ? numberColumn(names as number[])
+      : names.every((c) => typeof c === 'boolean') ? numberColumn(names.map((c) => (c ? 1 : 0)), 'bool')
+        : stringColumn(names.map(String));
+    cols.push(['predicted_class', column]);
   }
   return new Frame(cols);
 }
