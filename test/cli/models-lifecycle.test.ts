@@ -25,7 +25,7 @@ async function registerVersions(home: string, n: number): Promise<void> {
   for (let k = 0; k < n; k++) {
     const x = Array.from({ length: 200 }, (_, i) => i / 20);
     const frame = Frame.from({ x: numberColumn(x), y: numberColumn(x.map((v, i) => (v + ((i * 7) % 5) * (k + 1) * 0.3 > 5 ? 1 : 0))) });
-    const model = await trainModel(frame, { label: 'y', numeric: ['x'], estimator: { type: 'logistic-regression', C: 1 } });
+    const model = await trainModel(frame, { label: 'y', task: 'binary', numeric: ['x'], estimator: { type: 'logistic-regression', C: 1 } });
     await registry.commit(await registry.stage('delay', model.toPackage({ metrics: { auc: 0.7 + k / 100 } }), { runId: null, step: null, inputs: [] }));
   }
   await store.close();

@@ -29,7 +29,7 @@ test('score with the champion records the version; drift is a dataset; the retra
       }))
       .step('train', ['data'], async ({ data }, ctx) => {
         const frame = await ctx.datasets.frame(data.train);
-        const model = await trainModel(frame, { label: 'late', numeric: ['distance'], estimator: { type: 'logistic-regression', C: 1 } });
+        const model = await trainModel(frame, { label: 'late', task: 'binary', numeric: ['distance'], estimator: { type: 'logistic-regression', C: 1 } });
         const staged = await ctx.models.register('late', model.toPackage(), { inputs: [data.train] });
         ctx.models.setAlias('late', 'champion', staged, 'first model');
         return staged.id;
