@@ -103,6 +103,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
   let engine: Engine | undefined;
   let interrupter: NodeJS.Timeout | undefined;
   let stepDone: Promise<void> | undefined;
+  let forking: Promise<Engine> | undefined;
   try {
     // 2. Inputs.
     const inputRows = new Map(claim.inputs.map((t) => [t.step, t]));
@@ -138,18 +139,26 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     }
 
     // 4. Run (and 5. commit); a stale ingest plan reruns the body.
-    engine = await env.engine.fork();
-    const forked = engine;
+    // The step's own DuckDB connection, made on first use (a connection costs about a millisecond,
+    // a trivial step needs none).
+    const fork = (): Promise<Engine> => (forking ??= env.engine.fork().then((e) => { engine = e; return e; }));
+    const lazyEngine = new Proxy({} as Engine, {
+      get(_target, prop) {
+        if (prop === 'interrupt') return () => engine?.interrupt();
+        if (prop === 'then') return undefined;
+        return (...args: unknown[]) => fork().then((e) => (e as unknown as Record<string | symbol, (...a: unknown[]) => unknown>)[prop]!.apply(e, args));
+      },
+    });
     // An interrupt that lands while a query is still starting is lost (DuckDB clears the flag when a
     // query begins), so keep interrupting until the attempt's engine is closed.
     controller.signal.addEventListener('abort', () => {
-      forked.interrupt();
-      interrupter = setInterval(() => forked.interrupt(), 25);
+      engine?.interrupt();
+      interrupter = setInterval(() => engine?.interrupt(), 25);
     }, { once: true });
     for (let rerun = 0; ; rerun++) {
       const made = createStepContext({
         params: run.params as Record<string, string | number | boolean>, run: { id: run.id, pipeline: run.pipeline, partition: run.partition, logicalDate: run.logicalDate },
-        step: step.name, attempt: job.attempt, engine, signal: controller.signal, artifacts: env.artifacts, catalog, registry,
+        step: step.name, attempt: job.attempt, engine: lazyEngine, signal: controller.signal, artifacts: env.artifacts, catalog, registry,
         logger: env.logger ?? silentLogger,
         onLog: (message) => {
           logs.push(message);
@@ -224,6 +233,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     const close = async (): Promise<void> => {
       if (interrupter) clearInterval(interrupter);
       if (engine) await engine.close().catch(() => {});
+      else if (forking) await forking.then((e) => e.close()).catch(() => {});
     };
     if (stepDone && controller.signal.aborted) void stepDone.then(close);
     else await close();
