@@ -63,6 +63,9 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     if (!run) return { kind: 'lost', reason: `run ${task.runId} does not exist`, runFinished: null };
     if (task.state !== 'queued' || task.attempt !== job.attempt) return { kind: 'lost', reason: `task run ${task.id} is ${task.state} at attempt ${task.attempt}, not queued at attempt ${job.attempt}`, runFinished: null };
     if (run.cancelRequestedAt !== null || run.state !== 'running') {
+      // Finishing the run: the run row first, then task rows (the lock order of every orchestration
+      // transaction). A plain claim takes no run lock, so claims of one run do not queue up.
+      await tx.getRun(task.runId, { lock: true });
       await tx.updateTaskRun(task.id, { state: 'cancelled', finishedAt: t0, error: 'the run was cancelled before this step started' }, { state: ['queued'], attempt: job.attempt });
       await skipDescendants(tx, graph, run.id, task.step, 'cancelled', t0);
       return { kind: 'cancelled', runFinished: await finishRunIfDone(tx, run.id, t0), step: task.step };
@@ -193,6 +196,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     const cancelled = !timedOut && (controller.signal.aborted || err instanceof CancelledError);
     const outcome = await withStoreRetry(`recording the end of task run ${task.id}`, () => env.store.transaction(async (tx) => {
       const now = clock.now();
+      await tx.getRun(run.id, { lock: true });
       for (const id of stagedIds(pending)) await tx.unpinArtifacts(id);
       const current = await tx.getTaskRun(task.id);
       if (!current || current.state !== 'running' || current.attempt !== job.attempt || current.leaseOwner !== env.workerId) {
@@ -266,7 +270,7 @@ async function commitSuccess(
     try {
       return await env.store.transaction(async (tx) => {
         const now = info.clock.now();
-        const current = await tx.getRun(run.id);
+        const current = await tx.getRun(run.id, { lock: true });
         if (!current || current.cancelRequestedAt !== null || info.signal?.aborted) {
           throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
         }
