@@ -224,7 +224,7 @@ test('concurrent writers with keepVersions 1 (two processes): no registered live
       const v = await store.getDatasetVersionById(ref.id);
       if (!there && v && v.expiredAt === null) lost++;
     }
-    process.stdout.write('LOST ' + lost + '\n');
+    process.stdout.write('LOST ' + lost + '\\n');
     await engine.close(); await store.close();
   `);
   // Create the database first so the two writers do not race on the first migration.
