@@ -38,7 +38,7 @@ export async function reap(store: MetadataStore, options: ReapOptions): Promise<
 
   for (const run of await store.listOrphanedRuns(now)) {
     const closed = await store.transaction(async (tx) => {
-      const current = await tx.getRun(run.id);
+      const current = await tx.getRun(run.id, { lock: true });
       if (!current || (current.state !== 'running' && current.state !== 'pending') || current.owner !== run.owner || current.leaseExpiresAt === null || current.leaseExpiresAt >= now) return false;
       const since = new Date(current.leaseExpiresAt).toISOString();
       const lost = `the process running it (${current.owner}) stopped: its lease expired at ${since}`;
@@ -60,6 +60,7 @@ export async function reap(store: MetadataStore, options: ReapOptions): Promise<
     if (!transport) continue;
     const graph = await options.resolveGraph?.(run).catch(() => undefined);
     const outcome = await store.transaction(async (tx) => {
+      await tx.getRun(run.id, { lock: true });
       const ok = (data: Parameters<typeof tx.updateTaskRun>[1]) => tx.updateTaskRun(task.id, data, { state: ['running'], attempt: task.attempt, leaseOwner: task.leaseOwner });
       const lost = `the worker running it (${task.leaseOwner ?? 'unknown'}) stopped: its lease expired at ${new Date(task.leaseExpiresAt ?? now).toISOString()}`;
       if (task.attempt < task.maxAttempts && run.cancelRequestedAt === null) {

@@ -157,6 +157,9 @@ export async function skipDescendants(tx: MetadataTx, graph: PipelineGraph, runI
  * the final state, or null while work is left.
  */
 export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number): Promise<RunState | null> {
+  // Two commits of one run at once (PostgreSQL, READ COMMITTED) would each count the other's task as
+  // unfinished: the run row lock orders them, and the count after it sees the other's commit.
+  await tx.getRun(runId, { lock: true });
   if ((await tx.countTaskRuns(runId, UNFINISHED_TASK)) > 0) return null;
   const run = await tx.getRun(runId);
   if (!run || run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled') return null;
@@ -182,7 +185,7 @@ export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number
  */
 export async function requestCancel(store: MetadataStore, runId: string, reason: string, now: number): Promise<{ run: RunRecord; finished: RunState | null }> {
   return store.transaction(async (tx) => {
-    const run = await tx.getRun(runId);
+    const run = await tx.getRun(runId, { lock: true });
     if (!run) throw new SluiceError(`No run with id "${runId}"`, { code: 'NOT_FOUND', hint: 'List runs with `sluice runs`.' });
     if (run.state !== 'pending' && run.state !== 'running') return { run, finished: null };
     if (run.cancelRequestedAt === null) await tx.updateRun(runId, { cancelRequestedAt: now, cancelReason: reason }, { state: ['pending', 'running'] });
@@ -203,7 +206,7 @@ export async function resumeRun(
   placement: { owner: string | null; leaseMs: number; now: number; executor: string },
 ): Promise<{ run: RunRecord; queued: QueuedTask[] }> {
   return store.transaction(async (tx) => {
-    const run = await tx.getRun(runId);
+    const run = await tx.getRun(runId, { lock: true });
     if (!run) throw new SluiceError(`No run with id "${runId}"`, { code: 'NOT_FOUND', hint: 'List runs with `sluice runs`.' });
     if (run.state === 'running' || run.state === 'pending') {
       throw new SluiceError(`Run ${runId} is still ${run.state}${run.owner ? ` (driven by ${run.owner})` : ''}`, {

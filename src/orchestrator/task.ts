@@ -63,6 +63,9 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     if (!run) return { kind: 'lost', reason: `run ${task.runId} does not exist`, runFinished: null };
     if (task.state !== 'queued' || task.attempt !== job.attempt) return { kind: 'lost', reason: `task run ${task.id} is ${task.state} at attempt ${task.attempt}, not queued at attempt ${job.attempt}`, runFinished: null };
     if (run.cancelRequestedAt !== null || run.state !== 'running') {
+      // Finishing the run: the run row first, then task rows (the lock order of every orchestration
+      // transaction). A plain claim takes no run lock, so claims of one run do not queue up.
+      await tx.getRun(task.runId, { lock: true });
       await tx.updateTaskRun(task.id, { state: 'cancelled', finishedAt: t0, error: 'the run was cancelled before this step started' }, { state: ['queued'], attempt: job.attempt });
       await skipDescendants(tx, graph, run.id, task.step, 'cancelled', t0);
       return { kind: 'cancelled', runFinished: await finishRunIfDone(tx, run.id, t0), step: task.step };
@@ -103,6 +106,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
   let engine: Engine | undefined;
   let interrupter: NodeJS.Timeout | undefined;
   let stepDone: Promise<void> | undefined;
+  let forking: Promise<Engine> | undefined;
   try {
     // 2. Inputs.
     const inputRows = new Map(claim.inputs.map((t) => [t.step, t]));
@@ -138,18 +142,26 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     }
 
     // 4. Run (and 5. commit); a stale ingest plan reruns the body.
-    engine = await env.engine.fork();
-    const forked = engine;
+    // The step's own DuckDB connection, made on first use (a connection costs about a millisecond,
+    // a trivial step needs none).
+    const fork = (): Promise<Engine> => (forking ??= env.engine.fork().then((e) => { engine = e; return e; }));
+    const lazyEngine = new Proxy({} as Engine, {
+      get(_target, prop) {
+        if (prop === 'interrupt') return () => engine?.interrupt();
+        if (prop === 'then') return undefined;
+        return (...args: unknown[]) => fork().then((e) => (e as unknown as Record<string | symbol, (...a: unknown[]) => unknown>)[prop]!.apply(e, args));
+      },
+    });
     // An interrupt that lands while a query is still starting is lost (DuckDB clears the flag when a
     // query begins), so keep interrupting until the attempt's engine is closed.
     controller.signal.addEventListener('abort', () => {
-      forked.interrupt();
-      interrupter = setInterval(() => forked.interrupt(), 25);
+      engine?.interrupt();
+      interrupter = setInterval(() => engine?.interrupt(), 25);
     }, { once: true });
     for (let rerun = 0; ; rerun++) {
       const made = createStepContext({
         params: run.params as Record<string, string | number | boolean>, run: { id: run.id, pipeline: run.pipeline, partition: run.partition, logicalDate: run.logicalDate },
-        step: step.name, attempt: job.attempt, engine, signal: controller.signal, artifacts: env.artifacts, catalog, registry,
+        step: step.name, attempt: job.attempt, engine: lazyEngine, signal: controller.signal, artifacts: env.artifacts, catalog, registry,
         logger: env.logger ?? silentLogger,
         onLog: (message) => {
           logs.push(message);
@@ -184,6 +196,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     const cancelled = !timedOut && (controller.signal.aborted || err instanceof CancelledError);
     const outcome = await withStoreRetry(`recording the end of task run ${task.id}`, () => env.store.transaction(async (tx) => {
       const now = clock.now();
+      await tx.getRun(run.id, { lock: true });
       for (const id of stagedIds(pending)) await tx.unpinArtifacts(id);
       const current = await tx.getTaskRun(task.id);
       if (!current || current.state !== 'running' || current.attempt !== job.attempt || current.leaseOwner !== env.workerId) {
@@ -224,6 +237,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     const close = async (): Promise<void> => {
       if (interrupter) clearInterval(interrupter);
       if (engine) await engine.close().catch(() => {});
+      else if (forking) await forking.then((e) => e.close()).catch(() => {});
     };
     if (stepDone && controller.signal.aborted) void stepDone.then(close);
     else await close();
@@ -256,7 +270,7 @@ async function commitSuccess(
     try {
       return await env.store.transaction(async (tx) => {
         const now = info.clock.now();
-        const current = await tx.getRun(run.id);
+        const current = await tx.getRun(run.id, { lock: true });
         if (!current || current.cancelRequestedAt !== null || info.signal?.aborted) {
           throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
         }

@@ -173,7 +173,11 @@ export interface MetadataTx {
   lockDataset(name: string): Promise<void>;
 
   createRun(run: NewRun): Promise<RunRecord>;
-  getRun(id: string): Promise<RunRecord | undefined>;
+  /**
+   * `lock`: on PostgreSQL, SELECT ... FOR UPDATE, so state changes of one run serialize (take it
+   * before touching the run's task runs: one lock order, no deadlock). SQLite transactions already do.
+   */
+  getRun(id: string, options?: { lock?: boolean }): Promise<RunRecord | undefined>;
   /** The run of `pipeline` with idempotency key `key`, if any. */
   findRunByKey(pipeline: string, key: string): Promise<RunRecord | undefined>;
   /** Returns false (and changes nothing) when the run does not match `expect`. */

@@ -31,7 +31,7 @@ function executorSuite(backend: MetadataBackend): void {
     try {
       const log: string[] = [];
       let active = 0, maxActive = 0;
-      const slow = async (name: string) => { active++; maxActive = Math.max(maxActive, active); log.push(`start ${name}`); await sleep(50); log.push(`end ${name}`); active--; return name; };
+      const slow = async (name: string) => { active++; maxActive = Math.max(maxActive, active); log.push(`start ${name}`); await sleep(300); log.push(`end ${name}`); active--; return name; };
       const g = pipeline('p')
         .step('a', [], () => slow('a'))
         .step('b', ['a'], () => slow('b'))

@@ -205,6 +205,7 @@ test('concurrent writers with keepVersions 1 (two processes): no registered live
   const home = join(dir, 'home');
   const script = join(dir, 'writer.mts');
   writeFileSync(script, `
+    import { existsSync } from 'node:fs';
     import { DatasetCatalog } from ${JSON.stringify(join(root, 'src/data/index.ts'))};
     import { openEngine } from ${JSON.stringify(join(root, 'src/engine/index.ts'))};
     import { openArtifactStore, openMetadataStore } from ${JSON.stringify(join(root, 'src/store/index.ts'))};
@@ -212,20 +213,29 @@ test('concurrent writers with keepVersions 1 (two processes): no registered live
     const artifacts = await openArtifactStore({ home: ${JSON.stringify(home)} });
     const engine = await openEngine();
     const catalog = new DatasetCatalog(store, artifacts);
+    let lost = 0;
     for (let i = 0; i < 40; i++) {
-      // Few distinct contents: writers keep reusing files that retention is expiring.
-      const staged = await catalog.stage(engine, 'kept', 'SELECT ' + (i % 3) + ' AS x', { runId: null, step: null, inputs: [], partition: null }, { retention: { keepVersions: 1 } });
-      await catalog.commit(staged);
+      // Two contents, alternating out of step between the writers: each keeps reusing the file the
+      // other's retention is expiring.
+      const staged = await catalog.stage(engine, 'kept', 'SELECT ' + ((i + Number(process.argv[2])) % 2) + ' AS x', { runId: null, step: null, inputs: [], partition: null }, { retention: { keepVersions: 1 } });
+      const ref = await catalog.commit(staged);
+      // Missing file first, still live after: it was registered (and live) without its file.
+      const there = existsSync(ref.path);
+      const v = await store.getDatasetVersionById(ref.id);
+      if (!there && v && v.expiredAt === null) lost++;
     }
+    process.stdout.write('LOST ' + lost + '\\n');
     await engine.close(); await store.close();
   `);
   // Create the database first so the two writers do not race on the first migration.
   await (await openMetadataStore({ home })).close();
-  const writers = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] }));
+  const writers = [0, 1].map((offset) => spawn(process.execPath, ['--import', 'tsx', script, String(offset)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
   const errors: string[] = [];
-  for (const w of writers) w.stderr!.on('data', (d: Buffer) => errors.push(d.toString()));
+  const outputs: string[] = [];
+  for (const w of writers) { w.stderr!.on('data', (d: Buffer) => errors.push(d.toString())); w.stdout!.on('data', (d: Buffer) => outputs.push(d.toString())); }
   const codes = await Promise.all(writers.map((w) => new Promise<number | null>((r) => w.on('exit', (c) => r(c)))));
   assert.deepEqual(codes, [0, 0], errors.join(''));
+  assert.deepEqual(outputs.join('').trim().split('\n').sort(), ['LOST 0', 'LOST 0'], 'no version was registered (live) without its file');
   const store = await openMetadataStore({ home });
   try {
     const artifacts = await openArtifactStore({ home });

@@ -88,8 +88,9 @@ export class KyselyTx implements MetadataTx {
     return toRun(row);
   }
 
-  async getRun(id: string): Promise<RunRecord | undefined> {
-    const row = await this.#db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+  async getRun(id: string, options: { lock?: boolean } = {}): Promise<RunRecord | undefined> {
+    const row = await this.#db.selectFrom('runs').selectAll().where('id', '=', id)
+      .$if(options.lock === true && this.dialect === 'postgres', (q) => q.forUpdate()).executeTakeFirst();
     return row === undefined ? undefined : toRun(row);
   }
 
