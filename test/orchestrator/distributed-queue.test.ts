@@ -4,12 +4,28 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { QueueAdmin, enqueueJobs, migrateQueue } from '../../src/store/queue/graphile.ts';
 import { postgresBackend } from '../helpers/databases.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
+
+/** A transaction on one pg client, committed when fn resolves and rolled back when it throws. */
+async function inTransaction(pool: pg.Pool, fn: (tx: { execute(text: string, params?: readonly unknown[]): Promise<unknown> }) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    try {
+      await fn({ execute: (text, params) => client.query(text, params as unknown[]) });
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback');
+      throw err;
+    }
+  } finally {
+    client.release();
+  }
+}
 
 interface Child { proc: ChildProcess; events: Record<string, unknown>[]; waitFor(pred: (e: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>> }
 
@@ -43,27 +59,27 @@ function exited(proc: ChildProcess): Promise<void> {
 describe('graphile-worker transport on PostgreSQL', { skip: postgresBackend.skip }, () => {
   test('a job exists iff the transaction that enqueued it commits; one attempt is one job', async () => {
     const db = await postgresBackend.fresh();
-    const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db.url }) }) });
+    const pool = new pg.Pool({ connectionString: db.url });
     const admin = await (async () => { await migrateQueue(db.url); return QueueAdmin.open(db.url); })();
     try {
-      await assert.rejects(kysely.transaction().execute(async (tx) => {
+      await assert.rejects(inTransaction(pool, async (tx) => {
         await enqueueJobs(tx, [{ taskRunId: 't1', runId: 'r1', attempt: 1 }, { taskRunId: 't2', runId: 'r1', attempt: 1 }]);
         assert.equal((await admin.jobs()).length, 0, 'not visible before commit');
         throw new Error('roll back');
       }), /roll back/);
       assert.deepEqual(await admin.jobs(), [], 'rolled back: no job');
 
-      await kysely.transaction().execute((tx) => enqueueJobs(tx, [{ taskRunId: 't1', runId: 'r1', attempt: 1 }, { taskRunId: 't2', runId: 'r1', attempt: 1, runAt: Date.now() + 60_000 }]));
-      await kysely.transaction().execute((tx) => enqueueJobs(tx, [{ taskRunId: 't1', runId: 'r1', attempt: 1 }]));
+      await inTransaction(pool, (tx) => enqueueJobs(tx, [{ taskRunId: 't1', runId: 'r1', attempt: 1 }, { taskRunId: 't2', runId: 'r1', attempt: 1, runAt: Date.now() + 60_000 }]));
+      await inTransaction(pool, (tx) => enqueueJobs(tx, [{ taskRunId: 't1', runId: 'r1', attempt: 1 }]));
       const jobs = await admin.jobs();
       assert.deepEqual(jobs.map((j) => j.key).sort(), ['sluice:t1:1', 'sluice:t2:1'], 'the same attempt enqueued twice is one job');
       const later = jobs.find((j) => j.key === 'sluice:t2:1')!.runAt;
       assert.ok(later > Date.now() + 50_000, 'runAt (retry backoff) becomes the job\'s run_at');
-      await kysely.transaction().execute((tx) => enqueueJobs(tx, [{ taskRunId: 't1', runId: 'r1', attempt: 2 }]));
+      await inTransaction(pool, (tx) => enqueueJobs(tx, [{ taskRunId: 't1', runId: 'r1', attempt: 2 }]));
       assert.equal((await admin.jobs()).length, 3, 'a new attempt is a new job');
     } finally {
       await admin.close();
-      await kysely.destroy();
+      await pool.end();
       await db.dispose();
     }
   });
@@ -72,12 +88,12 @@ describe('graphile-worker transport on PostgreSQL', { skip: postgresBackend.skip
     const db = await postgresBackend.fresh();
     await migrateQueue(db.url);
     const admin = await QueueAdmin.open(db.url);
-    const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db.url }) }) });
+    const pool = new pg.Pool({ connectionString: db.url });
     const first = startWorker(db.url, 'hang');
     let second: Child | undefined;
     try {
       const ready = await first.waitFor((e) => e.event === 'ready');
-      await kysely.transaction().execute((tx) => enqueueJobs(tx, [{ taskRunId: 'held', runId: 'r', attempt: 1 }]));
+      await inTransaction(pool, (tx) => enqueueJobs(tx, [{ taskRunId: 'held', runId: 'r', attempt: 1 }]));
       const started = await first.waitFor((e) => e.event === 'start');
       assert.equal(started.poolId, ready.poolId, 'the job is locked by the pool that registered');
       first.proc.kill('SIGKILL');
@@ -107,7 +123,7 @@ describe('graphile-worker transport on PostgreSQL', { skip: postgresBackend.skip
       second?.proc.kill('SIGKILL');
       await Promise.all([exited(first.proc), second ? exited(second.proc) : undefined]);
       await admin.close();
-      await kysely.destroy();
+      await pool.end();
       await db.dispose();
     }
   });

@@ -20,8 +20,6 @@ import { hostname } from 'node:os';
 import type { Job, JobHelpers, Runner, WorkerEvents, WorkerPool } from 'graphile-worker';
 import { Logger as GraphileLogger, makeWorkerUtils, run, runMigrations } from 'graphile-worker';
 import type { WorkerUtils } from 'graphile-worker';
-import type { Kysely, Transaction } from 'kysely';
-import { sql } from 'kysely';
 import pg from 'pg';
 import { EventEmitter } from 'node:events';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
@@ -57,14 +55,22 @@ export interface DeliveredJob extends QueueJob {
  */
 const JOB_MAX_ATTEMPTS = 10;
 
-type Executor = Kysely<unknown> | Transaction<unknown>;
+/** Runs one SQL statement (`$1` parameters) in the caller's transaction: orch-core's MetadataTx fits. */
+export interface SqlRunner {
+  execute(sql: string, params?: readonly unknown[]): Promise<unknown>;
+}
+
+/** One `add_jobs` call for any number of jobs: one statement, one NOTIFY at commit. */
+const ADD_JOBS = `select count(*) from graphile_worker.add_jobs(array(
+  select json_populate_record(null::graphile_worker.job_spec, spec)
+  from json_array_elements($1::json) as spec
+))`;
 
 /**
- * Enqueues the jobs in the caller's transaction (or connection): one `add_jobs` statement for any number
- * of jobs. The job key `sluice:<task run>:<attempt>` makes a repeated enqueue of one attempt update the
- * waiting job rather than add a second one.
+ * Enqueues the jobs in the caller's transaction. The job key `sluice:<task run>:<attempt>` makes a
+ * repeated enqueue of one attempt update the waiting job rather than add a second one.
  */
-export async function enqueueJobs(db: Executor, jobs: readonly QueueJob[]): Promise<void> {
+export async function enqueueJobs(tx: SqlRunner, jobs: readonly QueueJob[]): Promise<void> {
   if (jobs.length === 0) return;
   const specs = jobs.map((j) => ({
     identifier: SLUICE_TASK,
@@ -73,10 +79,7 @@ export async function enqueueJobs(db: Executor, jobs: readonly QueueJob[]): Prom
     max_attempts: JOB_MAX_ATTEMPTS,
     job_key: jobKey(j.taskRunId, j.attempt),
   }));
-  await sql`select count(*) from graphile_worker.add_jobs(array(
-      select json_populate_record(null::graphile_worker.job_spec, spec)
-      from json_array_elements(${JSON.stringify(specs)}::json) as spec
-    ))`.execute(db as Kysely<unknown>);
+  await tx.execute(ADD_JOBS, [JSON.stringify(specs)]);
 }
 
 export function jobKey(taskRunId: string, attempt: number): string {
