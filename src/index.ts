@@ -10,6 +10,9 @@
 // Pipelines and runs.
 export { pipeline, PipelineBuilder, createGraph, runPipeline, resolveParams } from './orchestrator/index.ts';
 export type { Committed, Params, ParamValue, PipelineGraph, RunEvent, RunOptions, RunResult, StepContext, StepNode, StepOptions } from './orchestrator/index.ts';
+// Partitions, schedules and the project file (sluice.config.ts).
+export { daily, monthly, partitionKeys, defineProject } from './orchestrator/index.ts';
+export type { CatchUpPolicy, PartitionsDef, ScheduleOptions, ProjectDefinition } from './orchestrator/index.ts';
 
 // Errors.
 export { SluiceError, DataError, PipelineDefinitionError, CancelledError } from './core/errors.ts';

@@ -3,6 +3,8 @@
  */
 import { PipelineDefinitionError } from '../core/errors.ts';
 import type { StepContext } from './context.ts';
+import type { PartitionsDef } from './partitions.ts';
+import { defineSchedules, type ScheduleDef, type ScheduleOptions } from './schedule.ts';
 
 import type { Params } from './types.ts';
 
@@ -31,12 +33,16 @@ export interface PipelineGraph {
   /** Steps in a valid execution order. */
   readonly order: readonly string[];
   readonly description: string | undefined;
+  /** Declared partitions (see partitions.ts), if any. */
+  readonly partitions: PartitionsDef | undefined;
+  /** Declared schedules (see schedule.ts), checked and frozen. */
+  readonly schedules: readonly ScheduleDef[];
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** Validates and freezes a graph: names, duplicates, missing inputs, cycles. */
-export function createGraph(spec: { name: string; params?: Params; steps: readonly StepNode[]; description?: string }): PipelineGraph {
+export function createGraph(spec: { name: string; params?: Params; steps: readonly StepNode[]; description?: string; partitions?: PartitionsDef; schedule?: ScheduleOptions | readonly ScheduleOptions[] }): PipelineGraph {
   if (!NAME.test(spec.name)) {
     throw new PipelineDefinitionError(`Pipeline name ${JSON.stringify(spec.name)} is not valid`, { hint: 'Use letters, digits, "_", "-" and "."; start with a letter or "_".' });
   }
@@ -64,6 +70,7 @@ export function createGraph(spec: { name: string; params?: Params; steps: readon
     }
   }
   const order = topologicalOrder(spec.name, spec.steps, byName);
+  const schedules = defineSchedules(spec.name, spec.schedule, spec.partitions);
   const steps = spec.steps.map((s) => Object.freeze({ ...s, inputs: Object.freeze([...s.inputs]), retry: Object.freeze({ ...s.retry }) }));
   return Object.freeze({
     name: spec.name,
@@ -71,6 +78,8 @@ export function createGraph(spec: { name: string; params?: Params; steps: readon
     steps: Object.freeze(steps),
     order: Object.freeze(order),
     description: spec.description,
+    partitions: spec.partitions,
+    schedules,
   });
 }
 

@@ -12,6 +12,16 @@ import type { DatasetRef, StagedDataset } from '../data/index.ts';
 import type { ModelRef, StagedModel } from '../registry/index.ts';
 import type { StepContext } from './context.ts';
 import { createGraph, type Params, type PipelineGraph, type RetryPolicy, type StepNode } from './graph.ts';
+import type { PartitionsDef } from './partitions.ts';
+import type { ScheduleOptions } from './schedule.ts';
+
+/** Pipeline-level declarations besides params: partitions and schedules. */
+export interface PipelinePlan {
+  /** e.g. `monthly({ start: '2001-01', end: '2001-06' })`: runs then take a partition (`ctx.run.partition`). */
+  partitions?: PartitionsDef;
+  /** When `sluice scheduler` starts runs: one schedule or several. */
+  schedule?: ScheduleOptions | readonly ScheduleOptions[];
+}
 
 export interface StepOptions {
   retries?: number;
@@ -37,12 +47,14 @@ export class PipelineBuilder<P extends Params, Outputs extends Record<string, un
   readonly #params: P;
   readonly #steps: readonly StepNode[];
   readonly #description: string | undefined;
+  readonly #plan: PipelinePlan;
 
-  constructor(name: string, params: P, steps: readonly StepNode[] = [], description?: string) {
+  constructor(name: string, params: P, steps: readonly StepNode[] = [], description?: string, plan: PipelinePlan = {}) {
     this.#name = name;
     this.#params = params;
     this.#steps = steps;
     this.#description = description;
+    this.#plan = plan;
   }
 
   /**
@@ -69,18 +81,19 @@ export class PipelineBuilder<P extends Params, Outputs extends Record<string, un
       description: options.description,
       run: run as unknown as StepNode['run'],
     };
-    return new PipelineBuilder(this.#name, this.#params, [...this.#steps, node], this.#description);
+    return new PipelineBuilder(this.#name, this.#params, [...this.#steps, node], this.#description, this.#plan);
   }
 
   /** Checks the graph (names, inputs, cycles) and freezes it. */
   build(): PipelineGraph {
-    return createGraph({ name: this.#name, params: this.#params, steps: this.#steps, ...(this.#description ? { description: this.#description } : {}) });
+    return createGraph({ name: this.#name, params: this.#params, steps: this.#steps, ...(this.#description ? { description: this.#description } : {}), ...this.#plan });
   }
 }
 
 /** Starts a pipeline definition. Params declare their defaults, and thereby their types. */
-export function pipeline<const P extends Params = Record<never, never>>(name: string, options: { params?: P; description?: string } = {}): PipelineBuilder<P, Record<never, never>> {
-  return new PipelineBuilder<P, Record<never, never>>(name, (options.params ?? {}) as P, [], options.description);
+export function pipeline<const P extends Params = Record<never, never>>(name: string, options: { params?: P; description?: string } & PipelinePlan = {}): PipelineBuilder<P, Record<never, never>> {
+  const plan: PipelinePlan = { ...(options.partitions ? { partitions: options.partitions } : {}), ...(options.schedule ? { schedule: options.schedule } : {}) };
+  return new PipelineBuilder<P, Record<never, never>>(name, (options.params ?? {}) as P, [], options.description, plan);
 }
 
 /** Coerces `--param k=v` strings to the declared param types; unknown names and bad values are errors. */
