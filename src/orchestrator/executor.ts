@@ -16,15 +16,9 @@ import type { ArtifactStore, MetadataStore, RunState, TaskRunRecord, TaskState }
 import { createStepContext, summarizeOutput, type PendingOutputs } from './context.ts';
 import type { ParamValue, PipelineGraph, StepNode } from './graph.ts';
 import { resolveParams } from './pipeline.ts';
+import type { RunEvent } from './executor-types.ts';
 
-export type RunEvent =
-  | { type: 'run-start'; runId: string; pipeline: string; steps: readonly string[] }
-  | { type: 'task-start'; runId: string; step: string; attempt: number }
-  | { type: 'task-progress'; runId: string; step: string; done: number; total: number; message?: string }
-  | { type: 'task-log'; runId: string; step: string; message: string }
-  | { type: 'task-retry'; runId: string; step: string; attempt: number; error: string; delayMs: number }
-  | { type: 'task-end'; runId: string; step: string; state: TaskState; durationMs: number; error?: string }
-  | { type: 'run-end'; runId: string; state: RunState; durationMs: number };
+export type { RunEvent } from './executor-types.ts';
 
 export interface RunOptions {
   store: MetadataStore;

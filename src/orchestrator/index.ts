@@ -5,3 +5,5 @@ export { runPipeline, type RunEvent, type RunOptions, type RunResult } from './e
 export { daily, monthly, partitionKeys, partitionRange, partitionStart, logicalDateOf, type PartitionsDef, type TimePartitions, type KeyPartitions } from './partitions.ts';
 export { nextOccurrence, nextOccurrences, dueOccurrences, partitionForOccurrence, type CatchUpPolicy, type ScheduleDef, type ScheduleOptions } from './schedule.ts';
 export { defineProject, findProjectFile, loadProject, loadPipelineFile, resolvePipeline, resolveRunGraph, type LoadedProject, type ProjectPipeline, type ProjectDefinition } from './project.ts';
+export type { Executor, QueuedTask, SubmitOptions, TaskEnv, TaskOutcome, TaskTransport, WaitOptions } from './executor-types.ts';
+export { DEFAULT_LEASE_MS } from './executor-types.ts';

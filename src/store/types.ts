@@ -4,7 +4,16 @@
  * All times are epoch milliseconds as JS numbers; JSON fields are plain values (stored as text).
  */
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+/**
+ * pending (waiting for inputs) -> queued (may run once `notBefore` has passed) -> running (claimed
+ * under a lease) -> succeeded | failed | cancelled; skipped when an input did not succeed. A failed
+ * attempt with retries left goes back to queued with attempt + 1.
+ */
+export type TaskState = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+/** What started a run. */
+export type RunTrigger = 'manual' | 'schedule' | 'backfill' | 'retry';
+export const TERMINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled'];
+export const TERMINAL_TASK_STATES: readonly TaskState[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -19,6 +28,28 @@ export interface RunRecord {
   finishedAt: number | null;
   error: string | null;
   errorStack: string | null;
+  /** The run's logical date (epoch ms): the schedule occurrence or backfill partition it is for. */
+  logicalDate: number | null;
+  trigger: RunTrigger;
+  /** Idempotency key, unique per pipeline (e.g. `schedule:2001-03-01T00:00:00.000Z`); null for none. */
+  key: string | null;
+  backfillId: string | null;
+  /** Which executor drives it: 'inline', 'local', 'distributed'. */
+  executor: string;
+  /** The pipeline (or project) file the graph is loaded from, so any process can run its steps. */
+  pipelineFile: string | null;
+  /**
+   * The worker (process) that drives the whole run (inline and local executors), or null when its tasks
+   * are handed to a queue (distributed). With `leaseExpiresAt`: when that owner's lease runs out, the
+   * reaper closes the run.
+   */
+  owner: string | null;
+  leaseExpiresAt: number | null;
+  /** A cancel request (from any process): the driver or workers see it and fire the steps' signals. */
+  cancelRequestedAt: number | null;
+  cancelReason: string | null;
+  /** Disables step caching for this run (`--no-cache`). */
+  noCache: boolean;
 }
 
 export interface TaskRunRecord {
@@ -32,10 +63,41 @@ export interface TaskRunRecord {
   durationMs: number | null;
   error: string | null;
   errorStack: string | null;
-  /** A JSON summary of the output (dataset version id, model version id, value...). */
+  /**
+   * The step's output as JSON. With `outputKind` 'value' it is the faithful encoding that later steps
+   * read back as their input (datasets as `{"$dataset": {...}}`, models as `{"$model": {...}}`, see
+   * orchestrator/outputs.ts); with 'summary' the value could not be stored faithfully (a Frame, a
+   * typed array), so it is a summary for people and a rerun recomputes the step.
+   */
   output: Json;
+  outputKind: 'value' | 'summary' | null;
   /** Short log lines emitted by the step. */
   logs: string[];
+  /** Attempts allowed in all (retries + 1), fixed at submit so any process can apply the policy. */
+  maxAttempts: number;
+  /** Base delay of the exponential backoff between attempts. */
+  retryDelayMs: number;
+  /** Per-attempt time limit; null for none. */
+  timeoutMs: number | null;
+  /** The worker holding the attempt, and until when (renewed by its heartbeat). */
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  /** A queued attempt does not start before this time (retry backoff). */
+  notBefore: number | null;
+  /** Step cache key (steps with `cache: true`), and the task run whose output a cache hit reused. */
+  cacheKey: string | null;
+  cachedFrom: string | null;
+}
+
+/** A long-lived Sluice process (local executor, scheduler, worker), for leases and the reaper. */
+export interface WorkerRecord {
+  id: string;
+  host: string;
+  pid: number;
+  kind: string;
+  startedAt: number;
+  heartbeatAt: number;
+  stoppedAt: number | null;
 }
 
 export interface DatasetVersionRecord {
@@ -77,16 +139,106 @@ export interface ModelVersionRecord {
   createdAt: number;
 }
 
-export type NewRun = Omit<RunRecord, 'startedAt' | 'finishedAt' | 'error' | 'errorStack'>;
-export type NewTaskRun = Pick<TaskRunRecord, 'id' | 'runId' | 'step' | 'state'>;
-export type RunPatch = Partial<Pick<RunRecord, 'state' | 'startedAt' | 'finishedAt' | 'error' | 'errorStack'>>;
+/** Orchestration fields are optional (defaults: manual trigger, 'inline' executor, nulls). */
+export type NewRun = Omit<RunRecord, 'startedAt' | 'finishedAt' | 'error' | 'errorStack' | OrchestrationRunFields> & Partial<Pick<RunRecord, OrchestrationRunFields>>;
+type OrchestrationRunFields = 'logicalDate' | 'trigger' | 'key' | 'backfillId' | 'executor' | 'pipelineFile' | 'owner' | 'leaseExpiresAt' | 'cancelRequestedAt' | 'cancelReason' | 'noCache';
+export type NewTaskRun = Pick<TaskRunRecord, 'id' | 'runId' | 'step' | 'state'> & Partial<Pick<TaskRunRecord, 'maxAttempts' | 'retryDelayMs' | 'timeoutMs' | 'notBefore' | 'cacheKey'>>;
+export type RunPatch = Partial<Pick<RunRecord, 'state' | 'startedAt' | 'finishedAt' | 'error' | 'errorStack' | 'owner' | 'leaseExpiresAt' | 'cancelRequestedAt' | 'cancelReason' | 'noCache'>>;
 export type TaskRunPatch = Partial<Omit<TaskRunRecord, 'id' | 'runId' | 'step'>>;
+/** Compare-and-set conditions: the update applies only if the row still matches all of them. */
+export interface RunExpect { state?: readonly RunState[]; owner?: string | null }
+export interface TaskExpect { state?: readonly TaskState[]; attempt?: number; leaseOwner?: string | null }
 export type NewDatasetVersion = Omit<DatasetVersionRecord, 'version' | 'createdAt' | 'meta' | 'expiredAt'> & { meta?: { [key: string]: Json } };
 export type NewModelVersion = Omit<ModelVersionRecord, 'version' | 'createdAt'>;
+
+/**
+ * What one metadata transaction can do: the orchestration's state changes, compare-and-set (the
+ * fence of a commit: "still running, this attempt, this lease owner"), and registering datasets,
+ * models and aliases. Everything in one `store.transaction(fn)` commits together or not at all.
+ */
+export interface MetadataTx {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Raw SQL inside this transaction (e.g. `select graphile_worker.add_job(...)` on PostgreSQL); `$1`-style parameters on PostgreSQL, `?` on SQLite. */
+  execute(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Serializes writers of one dataset across processes until this transaction ends: PostgreSQL
+   * `pg_advisory_xact_lock` on a hash of the name; SQLite: the write transaction itself (BEGIN IMMEDIATE).
+   */
+  lockDataset(name: string): Promise<void>;
+
+  createRun(run: NewRun): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** The run of `pipeline` with idempotency key `key`, if any. */
+  findRunByKey(pipeline: string, key: string): Promise<RunRecord | undefined>;
+  /** Returns false (and changes nothing) when the run does not match `expect`. */
+  updateRun(id: string, patch: RunPatch, expect?: RunExpect): Promise<boolean>;
+
+  createTaskRuns(tasks: readonly NewTaskRun[]): Promise<void>;
+  getTaskRun(id: string): Promise<TaskRunRecord | undefined>;
+  listTaskRuns(runId: string): Promise<TaskRunRecord[]>;
+  /** Returns false (and changes nothing) when the task run does not match `expect`. */
+  updateTaskRun(id: string, patch: TaskRunPatch, expect?: TaskExpect): Promise<boolean>;
+
+  registerDatasetVersion(v: NewDatasetVersion): Promise<DatasetVersionRecord>;
+  getDatasetVersion(dataset: string, version?: number): Promise<DatasetVersionRecord | undefined>;
+  getDatasetVersionById(id: string): Promise<DatasetVersionRecord | undefined>;
+  listDatasetVersions(dataset: string): Promise<DatasetVersionRecord[]>;
+  /** As MetadataStore.expireDatasetVersions; artifacts pinned by a staged version are not returned. */
+  expireDatasetVersions(dataset: string, versions: readonly number[], at: number): Promise<string[]>;
+  registerModelVersion(v: NewModelVersion): Promise<ModelVersionRecord>;
+  getModelVersion(model: string, version?: number): Promise<ModelVersionRecord | undefined>;
+  setModelAlias(model: string, alias: string, version: number): Promise<void>;
+
+  /** Pins artifacts a staged (not yet committed) output points to, so retention and gc keep them. */
+  pinArtifacts(holder: string, artifacts: readonly string[], workerId?: string | null): Promise<void>;
+  /** Drops the pins of a holder (at commit, or when its attempt ends). */
+  unpinArtifacts(holder: string): Promise<void>;
+  /**
+   * Of `artifacts`, those nothing references: no live dataset version, no model version, no pin
+   * younger than `pinMaxAgeMs` or held by a live worker. Serialized with pinArtifacts, so a file
+   * decided unreferenced here cannot be pinned until this transaction ends.
+   */
+  unreferencedArtifacts(artifacts: readonly string[], now: number, pinMaxAgeMs: number): Promise<string[]>;
+}
+
+/** A found expired lease: a running task whose owner stopped renewing it. */
+export interface ExpiredTask { task: TaskRunRecord; run: RunRecord }
 
 export interface MetadataStore {
   /** Human-readable description: "sqlite:.sluice/sluice.db" or "postgres://host/db" (no password). */
   readonly description: string;
+  readonly dialect: 'sqlite' | 'postgres';
+
+  /**
+   * Runs `fn` in one transaction (SQLite: BEGIN IMMEDIATE, so it holds the write lock; PostgreSQL:
+   * READ COMMITTED, with row locks and advisory locks as taken). Commits when `fn` resolves, rolls
+   * back when it throws.
+   */
+  transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T>;
+
+  getTaskRun(id: string): Promise<TaskRunRecord | undefined>;
+  findRunByKey(pipeline: string, key: string): Promise<RunRecord | undefined>;
+  /** Runs of a pipeline created by a backfill. */
+  listRunsByBackfill(backfillId: string): Promise<RunRecord[]>;
+  /** A succeeded task run with this cache key and a faithful output, newest first. */
+  findCachedTask(cacheKey: string): Promise<TaskRunRecord | undefined>;
+
+  /** Registers (or re-registers) a worker and returns its record. */
+  registerWorker(w: Omit<WorkerRecord, 'heartbeatAt' | 'stoppedAt' | 'startedAt'> & { startedAt?: number }): Promise<WorkerRecord>;
+  /**
+   * One heartbeat: the worker's heartbeat_at, and the leases of its running task runs and owned runs,
+   * extended to now + leaseMs. Returns the ids of its runs with a cancel request (so the caller can
+   * fire their signals).
+   */
+  heartbeat(workerId: string, leaseMs: number, now?: number): Promise<{ cancelRequested: string[] }>;
+  stopWorker(workerId: string, now?: number): Promise<void>;
+  listWorkers(): Promise<WorkerRecord[]>;
+  /** Running task runs whose lease expired before `now`. */
+  listExpiredTasks(now: number, limit?: number): Promise<ExpiredTask[]>;
+  /** Pending/running runs with an owner whose lease expired before `now`. */
+  listOrphanedRuns(now: number, limit?: number): Promise<RunRecord[]>;
+  /** Every artifact key some dataset version or model version references, and the live pins. */
+  listReferencedArtifacts(): Promise<Set<string>>;
 
   createRun(run: NewRun): Promise<RunRecord>;
   updateRun(id: string, patch: RunPatch): Promise<void>;
