@@ -10,7 +10,7 @@
  */
 import { DataError } from '../core/errors.ts';
 import type { Frame } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { registerTransformer, type FittedTransformer } from './transformer.ts';
 
 export interface CategoryEncoderOptions {

@@ -5,7 +5,7 @@
  */
 import { SluiceError } from '../core/errors.ts';
 import type { Frame } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 
 export type Task = 'binary' | 'regression' | 'multiclass';
 

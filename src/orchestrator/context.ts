@@ -11,13 +11,16 @@ import { ingestValidated, validateDataset, type DriftPolicy, type Suite, type Va
 import type { Frame } from '../frame/frame.ts';
 import type { ModelRegistry} from '../registry/index.ts';
 import { type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
-import type { ArtifactStore, Json } from '../store/types.ts';
+import type { ArtifactStore } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import type { Params } from './types.ts';
 
 export interface RunInfo {
   readonly id: string;
   readonly pipeline: string;
   readonly partition: string | null;
+  /** The logical date (epoch ms) the run is for (schedule occurrence, backfill partition); null for none. */
+  readonly logicalDate?: number | null;
 }
 
 export interface StepDatasets {
@@ -200,7 +203,7 @@ export function createStepContext(deps: ContextDeps): { ctx: StepContext; pendin
       setAlias(name, alias, version) { pending.aliases.push({ name, alias, version }); },
     },
     log(message) {
-      deps.logger.debug(`[${deps.step}] ${message}`);
+      deps.logger.info(`[${deps.step}] ${message}`);
       deps.onLog(message);
     },
     progress: (done, total, message) => deps.onProgress(done, total, message),

@@ -14,7 +14,7 @@ import type { Engine } from '../engine/index.ts';
 import { FeaturePipeline, fitCategoryEncoder, fitStandardScaler, fitTransformFeaturePipeline, type FittedTransformer, type PipelineStep } from '../features/index.ts';
 import { Frame, numberColumn, type Column } from '../frame/frame.ts';
 import { fitEstimator, loadEstimator, type Estimator, type EstimatorSpec, type Task } from '../ml/estimators.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { MODEL_FORMAT, type ModelPackage } from './package.ts';
 
 export interface TrainOptions {

@@ -12,7 +12,7 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
-import type { Json } from '../../store/types.ts';
+import type { Json } from '../../core/json.ts';
 import { registerEstimator, type Estimator, type EstimatorSpec, type FitOptions, type Task } from '../estimator.ts';
 import { GradientBoostedTrees } from './estimator.ts';
 import type { BoosterOptions } from './options.ts';

@@ -6,7 +6,7 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
-import type { Json } from '../../store/types.ts';
+import type { Json } from '../../core/json.ts';
 import { registerEstimator, type Estimator, type EstimatorSpec, type FitOptions, type Task } from '../estimator.ts';
 import { designMatrix, type DesignMatrix } from './design.ts';
 import { fitLogisticRegression, LogisticRegressionModel, type Penalty } from './logistic.ts';
