@@ -17,12 +17,20 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { makeWorkerUtils, runMigrations, Logger } from 'graphile-worker';
 import pg from 'pg';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DistributedExecutor } from '../src/orchestrator/distributed.ts';
+import { openMetadataStore } from '../src/store/index.ts';
 import { startPrivatePostgres } from '../test/helpers/embedded-postgres.ts';
+import type { PipelineGraph } from '../src/orchestrator/graph.ts';
+import projectFile, { CHAIN as PROJECT_CHAIN, FAN as PROJECT_FAN } from './orchestrator_project.ts';
 
 const WORKERS = 4;
 const CONCURRENCY = 4;
-const FAN = 2_000;
-const CHAIN = 200;
+const FAN = PROJECT_FAN;
+const CHAIN = PROJECT_CHAIN;
+const PROJECT = new URL('./orchestrator_project.ts', import.meta.url).pathname;
 const root = new URL('..', import.meta.url).pathname;
 const quiet = new Logger(() => () => {});
 
@@ -38,14 +46,17 @@ class Workers {
   readonly #procs: ChildProcess[] = [];
   #waiters: (() => void)[] = [];
 
-  start(script: string, env: Record<string, string>, n: number): void {
+  start(args: string[], env: Record<string, string>, n: number): void {
     for (let i = 0; i < n; i++) {
-      const proc = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-      createInterface({ input: proc.stdout! }).on('line', (line) => {
-        if (!line.startsWith('{')) return;
-        this.lines.push(JSON.parse(line) as Line);
+      const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const onLine = (line: string) => {
+        if (line.startsWith('{')) this.lines.push(JSON.parse(line) as Line);
+        else if (/taking tasks/.test(line)) this.lines.push({ k: 'ready' });
+        else if (/^(warn|error):/.test(line)) process.stderr.write(`worker: ${line}\n`);
         for (const w of this.#waiters.splice(0)) w();
-      });
+      };
+      createInterface({ input: proc.stdout! }).on('line', onLine);
+      createInterface({ input: proc.stderr! }).on('line', onLine);
       this.#procs.push(proc);
     }
   }
@@ -82,7 +93,7 @@ interface Result { tasksPerSecond: number; p50: number; p90: number }
 async function floor(url: string): Promise<Result> {
   await runMigrations({ connectionString: url, logger: quiet });
   const workers = new Workers();
-  workers.start('bench/orchestrator_floor_worker.ts', { FLOOR_URL: url, FLOOR_CONCURRENCY: String(CONCURRENCY) }, WORKERS);
+  workers.start(['--import', 'tsx', 'bench/orchestrator_floor_worker.ts'], { FLOOR_URL: url, FLOOR_CONCURRENCY: String(CONCURRENCY) }, WORKERS);
   await workers.until(() => workers.count('ready') === WORKERS);
   const utils = await makeWorkerUtils({ connectionString: url, logger: quiet });
   try {
@@ -106,12 +117,61 @@ async function floor(url: string): Promise<Result> {
   }
 }
 
+/** Sluice: 4 `sluice worker` processes; runs submitted through the distributed executor. */
+async function sluice(url: string): Promise<Result> {
+  const home = mkdtempSync(join(tmpdir(), 'sluice-bench-dist-'));
+  const store = await openMetadataStore({ url });
+  const executor = await DistributedExecutor.open({ store, url });
+  const workers = new Workers();
+  workers.start(['bin/sluice.js', 'worker', '--concurrency', String(CONCURRENCY), '--project', PROJECT], {
+    SLUICE_DATABASE_URL: url, SLUICE_HOME: join(home, 'home'), SLUICE_ARTIFACTS: join(home, 'artifacts'), SLUICE_LOG_LEVEL: 'info',
+  }, WORKERS);
+  try {
+    // The pipelines as the workers load them (graph building is not timed).
+    const [fan, chain] = projectFile.pipelines as unknown as [PipelineGraph, PipelineGraph];
+    await workers.until(() => workers.count('ready') === WORKERS);
+    // Throughput: one run of FAN independent steps; its submit writes the run, the task runs and the jobs in one transaction.
+    const t0 = Date.now();
+    const fanRun = await executor.submit(fan, { pipelineFile: PROJECT });
+    const submitted = Date.now();
+    const fanDone = await executor.wait(fanRun.id, { timeoutMs: 300_000 });
+    if (fanDone.state !== 'succeeded') throw new Error(`the fan-out run ${fanDone.state}: ${fanDone.error}`);
+    const fanTasks = await store.listTaskRuns(fanRun.id);
+    const lastStart = Math.max(...fanTasks.map((t) => t.startedAt!));
+    const tasksPerSecond = FAN / ((fanDone.finishedAt! - t0) / 1000);
+    console.log(`  sluice fan-out: submit ${submitted - t0} ms, last task started after ${lastStart - t0} ms, run finished after ${fanDone.finishedAt! - t0} ms`);
+    // Latency: a chain; step i is enqueued by the commit of step i-1.
+    const chainRun = await executor.submit(chain, { pipelineFile: PROJECT });
+    const chainDone = await executor.wait(chainRun.id, { timeoutMs: 300_000 });
+    if (chainDone.state !== 'succeeded') throw new Error(`the chain run ${chainDone.state}: ${chainDone.error}`);
+    const byStep = new Map((await store.listTaskRuns(chainRun.id)).map((t) => [t.step, t]));
+    const lat: number[] = [];
+    for (let i = 1; i < CHAIN; i++) lat.push(byStep.get(`c${i}`)!.startedAt! - byStep.get(`c${i - 1}`)!.finishedAt!);
+    return { tasksPerSecond, p50: quantile(lat, 0.5), p90: quantile(lat, 0.9) };
+  } finally {
+    await workers.stop();
+    await executor.close();
+    await store.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 const server = await startPrivatePostgres();
+let ok = true;
 try {
   console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`distributed: ${WORKERS} worker processes x concurrency ${CONCURRENCY}, ${FAN} fan-out tasks, a chain of ${CHAIN}`);
+  console.log(`distributed: ${WORKERS} worker processes x concurrency ${CONCURRENCY}, ${FAN} fan-out tasks, a chain of ${CHAIN}, one PostgreSQL (embedded-postgres)`);
   const f = await floor(await createDatabase(server.url, 'floor'));
   console.log(`graphile-worker floor (bare jobs): ${f.tasksPerSecond.toFixed(0)} tasks/s; add_job to start p50 ${f.p50.toFixed(1)} ms, p90 ${f.p90.toFixed(1)} ms (published: 4.16 ms average on bigger hardware)`);
+  const s = await sluice(await createDatabase(server.url, 'sluice'));
+  console.log(`sluice distributed:                ${s.tasksPerSecond.toFixed(0)} tasks/s; enqueue to start  p50 ${s.p50.toFixed(1)} ms, p90 ${s.p90.toFixed(1)} ms`);
+  console.log(`ratio sluice/floor: throughput ${(s.tasksPerSecond / f.tasksPerSecond).toFixed(2)}x, p50 latency ${(s.p50 / f.p50).toFixed(2)}x`);
+  const barLatency = s.p50 <= 20;
+  const barThroughput = s.tasksPerSecond >= 200;
+  ok = barLatency && barThroughput;
+  console.log(`bar orchestrator distributed enqueue-to-start p50 <= 20 ms: ${s.p50.toFixed(1)} ms ${barLatency ? 'ok' : 'short'}`);
+  console.log(`bar orchestrator distributed throughput >= 200 tasks/s: ${s.tasksPerSecond.toFixed(0)} tasks/s ${barThroughput ? 'ok' : 'short'}`);
 } finally {
   await server.dispose();
 }
+process.exit(ok ? 0 : 1);

@@ -25,6 +25,7 @@ import { formatReport, type ValidationReport } from '../quality/index.ts';
 import type { ArtifactStore, DatasetVersionRecord, MetadataStore, ModelVersionRecord } from '../store/types.ts';
 import { formatDuration, formatNumber, formatTime, stateMark, table } from './format.ts';
 import { createProgressReporter } from './progress.ts';
+import { cmdWorker } from './cmd-worker.ts';
 
 export interface CliIO {
   /** Writes one line to standard output. */
@@ -83,12 +84,15 @@ Usage:
   sluice datasets show <name>[@version] [--json]
   sluice models [--json]
   sluice models show <name> [--json]
+  sluice worker [--concurrency N] [--grace S] [--project FILE]   (distributed: needs SLUICE_DATABASE_URL=postgres://...)
 
 State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.
 SLUICE_LOG_LEVEL (debug, info, warn, error, silent; default info) sets what is logged to stderr.
 Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.`;
 
 export async function main(argv: string[], io: CliIO = stdio()): Promise<number> {
+  // `worker` parses its own options (see cmd-worker.ts).
+  if (argv[0] === 'worker') return cmdWorker(argv.slice(1), loadConfig({ ...io.env, SLUICE_HOME: resolve(io.cwd, io.env.SLUICE_HOME || '.sluice') }), io).catch((err: unknown) => { reportError(err, false, io); return err instanceof SluiceError && err.code === 'USAGE' ? 2 : 1; });
   let parsed;
   try {
     parsed = parseArgs({

@@ -86,11 +86,11 @@ export function jobKey(taskRunId: string, attempt: number): string {
   return `sluice:${taskRunId}:${attempt}`;
 }
 
-/** graphile-worker's log lines go to Sluice's logger: errors and warnings only, debug on request. */
+/** graphile-worker's log lines go to Sluice's logger: errors and warnings as warnings, the rest as debug. */
 function graphileLogger(log: Logger): GraphileLogger {
   return new GraphileLogger(() => (level, message) => {
-    if (level === 'error') log.error(`queue: ${message}`);
-    else if (level === 'warning') log.warn(`queue: ${message}`);
+    // graphile-worker reports a lost connection as an error; the worker rides it out, so a warning.
+    if (level === 'error' || level === 'warning') log.warn(`queue: ${message}`);
     else log.debug(`queue: ${message}`);
   });
 }
@@ -99,6 +99,7 @@ function graphileLogger(log: Logger): GraphileLogger {
 function makePool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max });
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
@@ -274,13 +275,14 @@ export class QueueAdmin {
    * Frees the jobs of every pool whose heartbeat is older than `staleMs` (its process died or lost the
    * database for that long) with graphile-worker's `force_unlock_workers`, and marks those pools
    * released. Returns the pool ids released. The same job may then run elsewhere: Sluice's attempt
-   * fencing decides whether it still has work to do.
+   * fencing decides whether it still has work to do. `exceptPoolId` is the caller's own pool.
    */
-  async releaseDeadPools(staleMs: number): Promise<string[]> {
+  async releaseDeadPools(staleMs: number, exceptPoolId?: string): Promise<string[]> {
     const { rows } = await this.#pool.query<{ pool_id: string }>(
       `select pool_id from sluice_queue_pools
-        where released_at is null and heartbeat_at < now() - make_interval(secs => $1::double precision / 1000)`,
-      [staleMs],
+        where released_at is null and heartbeat_at < now() - make_interval(secs => $1::double precision / 1000)
+          and pool_id is distinct from $2`,
+      [staleMs, exceptPoolId ?? null],
     );
     const ids = rows.map((r) => r.pool_id);
     await this.releasePools(ids);
