@@ -153,6 +153,17 @@ export async function skipDescendants(tx: MetadataTx, graph: PipelineGraph, runI
  * the final state, or null while work is left.
  */
 export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number): Promise<RunState | null> {
+  // PostgreSQL (READ COMMITTED): two commits of one run at once would each count the other's task as
+  // unfinished, and neither would finish the run. So: an unfinished task that no other transaction is
+  // changing (locked here until commit) will be finished by a later transaction, which sees this one:
+  // nothing to do. Only when every unfinished task is being changed elsewhere (the run's last steps)
+  // does the run's row lock order the committers, so that the last one counts after the others.
+  // (SQLite's write transactions are serialized already.)
+  if (tx.dialect === 'postgres') {
+    const open = await tx.execute(`select id from task_runs where run_id = $1 and state in ('pending', 'queued', 'running') limit 1 for update skip locked`, [runId]);
+    if (open.length > 0) return null;
+    await tx.execute('select id from runs where id = $1 for update', [runId]);
+  }
   if ((await tx.countTaskRuns(runId, UNFINISHED_TASK)) > 0) return null;
   const run = await tx.getRun(runId);
   if (!run || run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled') return null;
