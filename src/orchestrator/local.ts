@@ -138,10 +138,10 @@ export class LocalExecutor implements Executor {
   }
 
   async cancel(runId: string, reason = 'cancel requested'): Promise<void> {
-    const { finished } = await requestCancel(this.#o.store, runId, reason, this.#clock.now());
+    const { run, finished } = await requestCancel(this.#o.store, runId, reason, this.#clock.now());
     const driven = this.#runs.get(runId);
     if (driven && !driven.controller.signal.aborted) driven.controller.abort(new CancelledError(`Run ${runId} was cancelled: ${reason}`, { context: { run: runId } }));
-    if (finished) this.#finish(runId);
+    if (finished || isTerminalRun(run.state)) this.#finish(runId);
   }
 
   /** The in-memory outputs of a run's steps this process ran, by step name (runs driven with keepOutputs). */
@@ -229,6 +229,8 @@ export class LocalExecutor implements Executor {
           if (result.kind === 'not-yet') this.#accept([{ ...job, runAt: result.runAt }]);
           if (result.kind === 'failed' && !result.willRetry && !this.#errors.has(job.runId)) this.#errors.set(job.runId, { step: result.step ?? '?', error: result.error });
           if (result.runFinished) this.#finish(job.runId);
+          // An attempt this process no longer holds: if the run was closed meanwhile (reaper, cancel), stop driving it.
+          if (result.kind === 'lost') void this.#o.store.getRun(job.runId).then((r) => { if (r && isTerminalRun(r.state)) this.#finish(job.runId); }, () => {});
         }, (err: unknown) => this.#abandon(job.runId, err))
         .finally(() => {
           this.#running--;

@@ -101,6 +101,8 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
 
   let pending: PendingOutputs = { datasets: [], models: [], aliases: [] };
   let engine: Engine | undefined;
+  let interrupter: NodeJS.Timeout | undefined;
+  let stepDone: Promise<void> | undefined;
   try {
     // 2. Inputs.
     const inputRows = new Map(claim.inputs.map((t) => [t.step, t]));
@@ -138,7 +140,12 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     // 4. Run (and 5. commit); a stale ingest plan reruns the body.
     engine = await env.engine.fork();
     const forked = engine;
-    controller.signal.addEventListener('abort', () => forked.interrupt(), { once: true });
+    // An interrupt that lands while a query is still starting is lost (DuckDB clears the flag when a
+    // query begins), so keep interrupting until the attempt's engine is closed.
+    controller.signal.addEventListener('abort', () => {
+      forked.interrupt();
+      interrupter = setInterval(() => forked.interrupt(), 25);
+    }, { once: true });
     for (let rerun = 0; ; rerun++) {
       const made = createStepContext({
         params: run.params as Record<string, string | number | boolean>, run: { id: run.id, pipeline: run.pipeline, partition: run.partition, logicalDate: run.logicalDate },
@@ -152,7 +159,9 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
         onProgress: (done, total, message) => emit({ type: 'task-progress', runId: run.id, step: step.name, done, total, ...(message ? { message } : {}) }),
       });
       pending = made.pending;
-      const value = await untilAborted(Promise.resolve().then(() => step.run(inputs, made.ctx)), controller.signal);
+      const running = Promise.resolve().then(() => step.run(inputs, made.ctx));
+      stepDone = running.then(() => {}, () => {});
+      const value = await untilAborted(running, controller.signal);
       made.ctx.throwIfCancelled();
       try {
         const done = await commitSuccess(env, graph, run, step, fence, pending, catalog, registry, value, { logs, cacheKey, cachedFrom: null, t0, clock, signal: controller.signal });
@@ -210,7 +219,14 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onOuter);
-    if (engine) await engine.close().catch(() => {});
+    // Closing a connection while its query runs would block this thread on DuckDB (which needs this
+    // thread to finish the query): a step that has not returned yet gets its engine closed when it does.
+    const close = async (): Promise<void> => {
+      if (interrupter) clearInterval(interrupter);
+      if (engine) await engine.close().catch(() => {});
+    };
+    if (stepDone && controller.signal.aborted) void stepDone.then(close);
+    else await close();
   }
 }
 
@@ -254,6 +270,7 @@ async function commitSuccess(
           if (version === undefined) throw new SluiceError(`Alias "${a.alias}" of model "${a.name}" points at a model this step did not register`, { context: { step: step.name } });
           await tx.setModelAlias(a.name, a.alias, version);
         }
+        const registeredText = [...map.values()].map((r) => `${r.name} v${r.version}`).join(', ');
         const output = replaceStaged(value, map);
         const encoded = encodeOutput(output);
         const ok = await tx.updateTaskRun(fence.taskId, {
@@ -264,14 +281,14 @@ async function commitSuccess(
         await pauseForTest(step.name);
         const queued = await queueReadyDependents(tx, env.transport, graph, run.id, step.name);
         const runFinished = await finishRunIfDone(tx, run.id, now);
-        return { kind: 'committed' as const, output, runFinished, queued, freed: registered.freed };
+        return { kind: 'committed' as const, output, runFinished, queued, freed: registered.freed, registeredText };
       });
     } catch (err) {
       // A retry after a transient error: the earlier try may have committed before the connection broke.
       if (tries > 1 && err instanceof LostLease) {
         const t = await env.store.getTaskRun(fence.taskId);
         if (t && t.state === 'succeeded' && t.attempt === fence.attempt) {
-          return { kind: 'committed' as const, output: await readOutput(t, undefined, catalog, registry, `step "${step.name}"`), runFinished: (await env.store.getRun(run.id))?.state ?? null, queued: [], freed: [] };
+          return { kind: 'committed' as const, output: await readOutput(t, undefined, catalog, registry, `step "${step.name}"`), runFinished: (await env.store.getRun(run.id))?.state ?? null, queued: [], freed: [], registeredText: '' };
         }
       }
       throw err;
@@ -285,7 +302,7 @@ async function commitSuccess(
     return result;
   }
   if (result.queued.length > 0) env.transport.afterCommit?.(result.queued);
-  env.logger?.debug(`run ${run.id}: step ${step.name} committed${pending.datasets.length + pending.models.length ? ` (${[...pending.datasets, ...pending.models].map((x) => x.name).join(', ')})` : ''}`);
+  env.logger?.debug(`run ${run.id}: step ${step.name} ${result.registeredText ? `registered ${result.registeredText}` : 'committed'}`);
   await catalog.deleteUnreferenced(result.freed).catch(() => {});
   return { kind: 'committed', output: result.output, runFinished: result.runFinished === 'succeeded' || result.runFinished === 'failed' || result.runFinished === 'cancelled' ? result.runFinished : null };
 }
