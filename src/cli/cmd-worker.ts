@@ -19,13 +19,8 @@ import { requirePostgres } from '../orchestrator/distributed.ts';
 import { GraphileTransport } from '../orchestrator/distributed-transport.ts';
 import { DEFAULT_LEASE_MS } from '../orchestrator/executor-types.ts';
 import { openArtifactStore, openMetadataStore } from '../store/index.ts';
+import { configFor, reportCommandError, type CliIO } from './cmd-orchestration.ts';
 
-export interface WorkerCommandIO {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
 
 export const WORKER_HELP = `sluice worker [--concurrency N] [--project sluice.config.ts] [--grace SECONDS]
 
@@ -53,7 +48,15 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
 }
 
 /** Runs the worker until a signal stops it. Returns the exit code. */
-export async function cmdWorker(args: string[], config: SluiceConfig, io: WorkerCommandIO): Promise<number> {
+export async function cmdWorker(args: string[], io: CliIO): Promise<number> {
+  try {
+    return await runWorker(args, configFor(io), io);
+  } catch (err) {
+    return reportCommandError(err, io);
+  }
+}
+
+async function runWorker(args: string[], config: SluiceConfig, io: CliIO): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({

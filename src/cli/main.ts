@@ -28,6 +28,9 @@ import { cmdGc } from './cmd-gc.ts';
 import { SIGNAL_GRACE_MS, cmdRunsControl } from './cmd-runs.ts';
 import { createProgressReporter } from './progress.ts';
 import { cmdWorker } from './cmd-worker.ts';
+import { cmdBackfill } from './cmd-backfill.ts';
+import { cmdScheduler } from './cmd-scheduler.ts';
+import { cmdSchedules } from './cmd-schedules.ts';
 
 export interface CliIO {
   /** Writes one line to standard output. */
@@ -90,14 +93,18 @@ Usage:
   sluice models [--json]
   sluice models show <name> [--json]
   sluice worker [--concurrency N] [--grace S] [--project FILE]   (distributed: needs SLUICE_DATABASE_URL=postgres://...)
+  sluice scheduler [--project FILE] [--once]         start the runs the project's schedules make due
+  sluice schedules [--json]                          schedules, next occurrences, last run; pause|resume <pipeline>
+  sluice backfill <pipeline> --from P --to P [--parallel N]   one run per partition; run again to resume
 
 State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.
 SLUICE_LOG_LEVEL (debug, info, warn, error, silent; default info) sets what is logged to stderr.
 Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.`;
 
 export async function main(argv: string[], io: CliIO = stdio()): Promise<number> {
-  // `worker` parses its own options (see cmd-worker.ts).
-  if (argv[0] === 'worker') return cmdWorker(argv.slice(1), loadConfig({ ...io.env, SLUICE_HOME: resolve(io.cwd, io.env.SLUICE_HOME || '.sluice') }), io).catch((err: unknown) => { reportError(err, false, io); return err instanceof SluiceError && err.code === 'USAGE' ? 2 : 1; });
+  // Scheduling commands parse their own options (cmd-*.ts).
+  const own = new Map([['scheduler', cmdScheduler], ['schedules', cmdSchedules], ['backfill', cmdBackfill], ['worker', cmdWorker]]).get(argv[0] ?? '');
+  if (own) return own(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -475,7 +482,8 @@ function reportError(err: unknown, verbose: boolean | undefined, io: CliIO): voi
     text += `\n\n${e.stack ?? ''}`;
     let cause = e.cause;
     while (cause !== undefined && cause !== null) {
-      text += `\ncaused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : errorMessage(cause)}`;
+      const described = cause instanceof Error ? (cause.stack ?? cause.message) : errorMessage(cause);
+      if (!text.includes(described)) text += `\ncaused by: ${described}`;
       cause = cause instanceof Error ? cause.cause : undefined;
     }
   } else {

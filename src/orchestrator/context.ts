@@ -19,8 +19,8 @@ export interface RunInfo {
   readonly id: string;
   readonly pipeline: string;
   readonly partition: string | null;
-  /** The logical date (epoch ms) the run is for (schedule occurrence, backfill partition); null for none. */
-  readonly logicalDate?: number | null;
+  /** The instant the run is for (epoch ms): its partition's start, or the schedule occurrence; null for a manual run of an unpartitioned pipeline. */
+  readonly logicalDate: number | null;
 }
 
 export interface StepDatasets {

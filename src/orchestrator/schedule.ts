@@ -6,7 +6,9 @@
  * (`30 2 * * *`) whose local time does not exist on the spring-forward day runs when the gap ends
  * (03:00), and runs once on the fall-back day though 01:30 happens twice; an interval job
  * (`*\/30 * * * *`) runs at every real half hour, so on the fall-back day 01:00 and 01:30 each come
- * twice, at different instants. The scheduler keys each run by its occurrence instant, so the same
+ * twice, at different instants. Lists and ranges of hours (`30 1,2 * * *`) count as fixed times
+ * (croner's `fixedTimeRule: 'no-wildcard'`, as Vixie cron): only patterns with `*` or a step in the
+ * hour or minute are interval jobs. The scheduler keys each run by its occurrence instant, so the same
  * instant can never run twice.
  *
  * @example
@@ -67,7 +69,7 @@ export function defineSchedules(pipeline: string, given: ScheduleOptions | reado
     const timezone = s.timezone ?? 'UTC';
     checkTimeZone(timezone, where);
     try {
-      new Cron(s.cron, { timezone, mode: '5-or-6-parts', paused: true });
+      new Cron(s.cron, { timezone, mode: '5-or-6-parts', fixedTimeRule: 'no-wildcard', paused: true });
     } catch (err) {
       throw new PipelineDefinitionError(`Cron pattern ${JSON.stringify(s.cron)} of ${where} is not valid: ${err instanceof Error ? err.message : String(err)}`, {
         hint: 'Five fields: minute hour day-of-month month day-of-week, e.g. "0 6 1 * *" (a sixth, leading field is seconds).',
@@ -93,7 +95,7 @@ const crons = new WeakMap<ScheduleDef, Cron>();
 function cronOf(s: ScheduleDef): Cron {
   let c = crons.get(s);
   if (!c) {
-    c = new Cron(s.cron, { timezone: s.timezone, mode: '5-or-6-parts', paused: true });
+    c = new Cron(s.cron, { timezone: s.timezone, mode: '5-or-6-parts', fixedTimeRule: 'no-wildcard', paused: true });
     crons.set(s, c);
   }
   return c;

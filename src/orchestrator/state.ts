@@ -7,6 +7,7 @@
  *         pending | queued -> skipped (an input did not succeed) | cancelled (the run was cancelled)
  *         running -> queued (attempt + 1, not before the backoff) when a failed attempt has retries left
  */
+import { checkPartition, logicalDateOf } from './partitions.ts';
 import { SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { MetadataStore, MetadataTx, NewTaskRun, RunRecord, RunState, TaskRunRecord, TaskState } from '../store/types.ts';
@@ -39,6 +40,9 @@ export async function submitRun(
   placement: { executor: string; owner: string | null; leaseMs: number; now: number },
 ): Promise<SubmitResult> {
   const params = resolveParams(graph, options.params ?? {});
+  // A declared partitioning: the partition must be one of it; its window's start is the default logical date.
+  if (graph.partitions && options.partition != null) checkPartition(graph.partitions, options.partition, graph.name);
+  const logicalDate = options.logicalDate ?? logicalDateOf(graph.partitions, options.partition ?? null);
   const { now } = placement;
   try {
     return await store.transaction(async (tx) => {
@@ -49,7 +53,7 @@ export async function submitRun(
       const runId = options.runId ?? newId('run', now);
       await tx.createRun({
         id: runId, pipeline: graph.name, params, partition: options.partition ?? null, state: 'running', createdAt: now,
-        logicalDate: options.logicalDate ?? null, trigger: options.trigger ?? 'manual', key: options.key ?? null,
+        logicalDate, trigger: options.trigger ?? 'manual', key: options.key ?? null,
         backfillId: options.backfillId ?? null, executor: placement.executor, pipelineFile: options.pipelineFile ?? null,
         owner: placement.owner, leaseExpiresAt: placement.owner ? now + placement.leaseMs : null, noCache: options.noCache === true,
       });

@@ -3,6 +3,9 @@
  * both pass the same conformance suite (test/store/metadata.conformance.test.ts).
  * All times are epoch milliseconds as JS numbers; JSON fields are plain values (stored as text).
  */
+import type { ScheduleStore } from './schedule-types.ts';
+export type * from './schedule-types.ts';
+
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 /**
  * pending (waiting for inputs) -> queued (may run once `notBefore` has passed) -> running (claimed
@@ -216,6 +219,8 @@ export interface ExpiredTask { task: TaskRunRecord; run: RunRecord }
 export interface MetadataStore {
   /** Human-readable description: "sqlite:.sluice/sluice.db" or "postgres://host/db" (no password). */
   readonly description: string;
+  /** Schedules, their occurrences and backfills (schedule-types.ts). */
+  readonly schedules: ScheduleStore;
   readonly dialect: 'sqlite' | 'postgres';
 
   /**

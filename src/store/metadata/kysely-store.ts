@@ -16,6 +16,8 @@ import type {
   DatasetVersionRecord, ExpiredTask, MetadataStore, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun,
   NewTaskRun, RunPatch, RunRecord, RunState, TaskRunPatch, TaskRunRecord, WorkerRecord,
 } from '../types.ts';
+import { KyselyScheduleStore } from './schedule-store.ts';
+import type { ScheduleTables } from './schedule-schema.ts';
 import type { Database } from './schema.ts';
 import { chunks, notFound, requireText, requireVersion, toDatasetVersion, toModelVersion, toNumber, toRun, toTaskRun, toWorker } from './rows.ts';
 import { KyselyTx } from './tx.ts';
@@ -31,11 +33,14 @@ export class KyselyMetadataStore implements MetadataStore {
   /** Single statements outside a transaction. */
   readonly #q: KyselyTx;
   #closed = false;
+  /** Schedules and backfills: their own small store on the same connection. */
+  readonly schedules: KyselyScheduleStore;
 
   /** `db` must already be migrated (see migrations.ts); `description` must not contain a password. */
   constructor(db: Kysely<Database>, description: string, dialect: 'sqlite' | 'postgres' = 'sqlite') {
     this.#db = db;
     this.description = description;
+    this.schedules = new KyselyScheduleStore(db as unknown as Kysely<ScheduleTables>, description);
     this.dialect = dialect;
     this.#q = new KyselyTx(db, dialect, description);
   }

@@ -12,12 +12,13 @@
 import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
+import { schedulesMigration } from './schedule-migration.ts';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
 /** Names of Kysely's bookkeeping tables in the metadata database. */
-export const MIGRATION_TABLE = 'sluice_migrations';
-export const MIGRATION_LOCK_TABLE = 'sluice_migrations_lock';
+const MIGRATION_TABLE = 'sluice_migrations';
+const MIGRATION_LOCK_TABLE = 'sluice_migrations_lock';
 
 /** An auto-generated, monotonically increasing primary key that records insertion order. */
 function withSeq<TB extends string, C extends string>(dialect: SqlDialectName) {
@@ -217,16 +218,17 @@ function orchestration(): Migration {
 }
 
 /** All migrations, by name; names sort in application order. */
-export function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
+function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0002_dataset_version_meta': datasetVersionMeta(),
     '0003_orchestration': orchestration(),
+    '0004_schedules': schedulesMigration(),
   };
 }
 
 /** The in-code MigrationProvider handed to Kysely's Migrator. */
-export class SluiceMigrationProvider implements MigrationProvider {
+class SluiceMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: SqlDialectName) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {

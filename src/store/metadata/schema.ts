@@ -3,6 +3,7 @@
  * JSON fields are text. The store maps rows to the camelCase records of ../types.ts.
  */
 import type { Generated } from 'kysely';
+import type { ScheduleTables } from './schedule-schema.ts';
 
 export interface RunsTable {
   /** Insertion order: the tie-breaker when two runs share a createdAt. */
@@ -142,7 +143,7 @@ export interface ModelAliasesTable {
   updated_at: number;
 }
 
-export interface Database {
+export interface Database extends ScheduleTables {
   runs: RunsTable;
   task_runs: TaskRunsTable;
   datasets: DatasetsTable;
