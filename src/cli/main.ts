@@ -5,6 +5,12 @@
  *   sluice runs [--limit N] [--json]          sluice runs show <id> [--json]
  *   sluice datasets [--json]                  sluice datasets show <name>[@version] [--json]
  *   sluice models [--json]                    sluice models show <name> [--json]
+  sluice models promote <name> <version> [--alias champion] [--reason "..."]
+  sluice models rollback <name> [--alias champion] [--reason "..."]
+  sluice models history <name> [--alias A] [--json]
+  sluice models compare <name> <v1> <v2> [--json]
+  sluice serve <model> [<model> ...] [--port 8080] [--host 127.0.0.1] [--alias champion]
+      (SLUICE_SERVE_TOKEN: bearer token, required beyond 127.0.0.1)
  *
  * Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.
  * Output to a closed pipe (`sluice run ... | head`) is dropped: it never stops a run or changes an exit code.
@@ -31,17 +37,11 @@ import { cmdWorker } from './cmd-worker.ts';
 import { cmdBackfill } from './cmd-backfill.ts';
 import { cmdScheduler } from './cmd-scheduler.ts';
 import { cmdSchedules } from './cmd-schedules.ts';
+import { cmdModelsCompare, cmdModelsHistory, cmdModelsPromote, cmdModelsRollback, historyRows, type ModelsFlags } from './cmd-models.ts';
+import { cmdServe } from './cmd-serve.ts';
+import type { CliIO } from './io.ts';
 
-export interface CliIO {
-  /** Writes one line to standard output. */
-  out: (text: string) => void;
-  /** Writes one line to standard error. */
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** The terminal behind standard error, for a live progress line; absent when stderr is not a terminal. */
-  tty?: { write: (text: string) => void; columns: number };
-}
+export type { CliIO } from './io.ts';
 
 let processIO: CliIO | undefined;
 
@@ -120,6 +120,9 @@ export async function main(argv: string[], io: CliIO = stdio()): Promise<number>
         grace: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         reason: { type: 'string' },
+        alias: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -139,7 +142,8 @@ export async function main(argv: string[], io: CliIO = stdio()): Promise<number>
       case 'runs': if (rest[0] === 'retry' || rest[0] === 'cancel') return await cmdRunsControl(rest[0], rest[1], { config, logger, out: io.out, err: io.err, cwd: io.cwd, loadPipeline, json: values.json, ...(values.reason ? { reason: values.reason } : {}) });
         return await withStore(stores, (s) => (rest[0] === 'show' ? cmdRunShow(s, rest[1], values.json, io) : cmdRuns(s, values, io)));
       case 'datasets': return await withStore(stores, (s, a) => (rest[0] === 'show' ? cmdDatasetShow(s, rest[1], values.json, io) : cmdDatasets(s, a, values.json, io)));
-      case 'models': return await withStore(stores, (s) => (rest[0] === 'show' ? cmdModelShow(s, rest[1], values.json, io) : cmdModels(s, values.json, io)));
+      case 'models': return await withStore(stores, (s, a) => cmdModelsDispatch(s, a, rest, values, io));
+      case 'serve': return await withStore(stores, (s, a) => cmdServe(s, a, rest, values, io, logger));
       case 'gc': return await cmdGc({ grace: values.grace, dryRun: values['dry-run'], json: values.json }, config, io.out);
       default: throw new UsageError(`unknown command "${command}"`, 'Run `sluice --help` for the commands.');
     }
@@ -411,6 +415,19 @@ function sparkline(histogram: unknown): string {
   return shares.map((x) => (max > 0 ? blocks[Math.min(8, Math.ceil((8 * x) / max))] : ' ')).join('');
 }
 
+async function cmdModelsDispatch(store: MetadataStore, artifacts: ArtifactStore, rest: string[], values: ModelsFlags, io: CliIO): Promise<number> {
+  const [sub, ...args] = rest;
+  switch (sub) {
+    case undefined: return cmdModels(store, values.json, io);
+    case 'show': return cmdModelShow(store, args[0], values.json, io);
+    case 'promote': return cmdModelsPromote(store, artifacts, args, values, io);
+    case 'rollback': return cmdModelsRollback(store, artifacts, args, values, io);
+    case 'history': return cmdModelsHistory(store, args, values, io);
+    case 'compare': return cmdModelsCompare(store, args, values, io);
+    default: throw new UsageError(`unknown models command "${sub}"`, 'One of: sluice models [show|promote|rollback|history|compare].');
+  }
+}
+
 /** `sluice models`: one line per model with its latest version, how many versions it has, and its aliases. */
 async function cmdModels(store: MetadataStore, json: boolean | undefined, io: CliIO): Promise<number> {
   const models = await store.listModels();
@@ -458,6 +475,11 @@ async function cmdModelShow(store: MetadataStore, name: string | undefined, json
     if (Object.keys(v.params).length) io.out(`  params: ${JSON.stringify(v.params)}`);
     io.out(`  trained on: ${lineage(v).join(', ') || '-'}`);
     io.out(`  artifact: ${v.artifact}`);
+  }
+  const history = await store.listAliasHistory(name);
+  if (history.length > 0) {
+    io.out('\nalias history (oldest first):');
+    io.out(table(['when', 'alias', 'move', 'by', 'why'], historyRows(history)));
   }
   return 0;
 }

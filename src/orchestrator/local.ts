@@ -177,6 +177,8 @@ export class LocalExecutor implements Executor {
     this.#delayed.clear();
     if (this.#active.size > 0) await Promise.race([Promise.allSettled([...this.#active]), sleep(graceMs)]);
     this.#stopTimers();
+    if (this.#reaper) clearInterval(this.#reaper);
+    this.#reaper = undefined;
     for (const [runId, d] of this.#runs) for (const w of d.waiters) w.reject(new CancelledError(`The executor closed before run ${runId} ended`));
     this.#runs.clear();
     this.#memory.clear();
@@ -192,8 +194,13 @@ export class LocalExecutor implements Executor {
   async #start(): Promise<void> {
     this.#registered ??= (async () => {
       await this.#o.store.registerWorker({ id: this.workerId, host: hostname(), pid: process.pid, kind: this.kind });
-      // Close what dead processes left behind before starting anything.
+      // Close what dead processes left behind before starting anything; then keep reaping while open
+      // (unref'd: an idle executor does not keep the process alive by itself).
       await this.#reapOnce();
+      if (!this.#closed) {
+        this.#reaper = setInterval(() => void this.#reapOnce(), this.#o.reapEveryMs ?? Math.max(100, Math.floor(this.#leaseMs / 3)));
+        this.#reaper.unref();
+      }
     })();
     await this.#registered;
   }
@@ -270,14 +277,12 @@ export class LocalExecutor implements Executor {
   #startTimers(): void {
     const heartbeatMs = this.#o.heartbeatMs ?? Math.min(1000, Math.max(50, Math.floor(this.#leaseMs / 3)));
     this.#heartbeat ??= setInterval(() => void this.#beat(), heartbeatMs);
-    this.#reaper ??= setInterval(() => void this.#reapOnce(), this.#o.reapEveryMs ?? Math.max(100, Math.floor(this.#leaseMs / 3)));
   }
 
+  /** Stops the heartbeat (nothing to renew); the reaper runs until close. */
   #stopTimers(): void {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
-    if (this.#reaper) clearInterval(this.#reaper);
     this.#heartbeat = undefined;
-    this.#reaper = undefined;
   }
 
   async #beat(): Promise<void> {

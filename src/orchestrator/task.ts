@@ -268,7 +268,7 @@ async function commitSuccess(
         for (const a of pending.aliases) {
           const version = typeof a.version === 'number' ? a.version : (map.get(a.version) as ModelRef | undefined)?.version;
           if (version === undefined) throw new SluiceError(`Alias "${a.alias}" of model "${a.name}" points at a model this step did not register`, { context: { step: step.name } });
-          await tx.setModelAlias(a.name, a.alias, version);
+          await tx.setModelAlias(a.name, a.alias, version, a.note);
         }
         const registeredText = [...map.values()].map((r) => `${r.name} v${r.version}`).join(', ');
         const output = replaceStaged(value, map);

@@ -5,7 +5,7 @@
  */
 import { SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { ArtifactStore, MetadataStore, MetadataTx, ModelVersionRecord } from '../store/types.ts';
+import type { AliasHistoryRecord, AliasNote, ArtifactStore, MetadataStore, MetadataTx, ModelVersionRecord } from '../store/types.ts';
 import type { Json } from '../core/json.ts';
 import { decodeModelPackage, encodeModelPackage, type ModelPackage } from './package.ts';
 
@@ -99,8 +99,38 @@ export class ModelRegistry {
     return decodeModelPackage(await this.#artifacts.get(ref.artifact), `artifact of model "${ref.name}"`);
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
-    await this.#store.setModelAlias(name, alias, version);
+  /** Points an alias at a version; the move, with `note`'s reason and evidence, joins the alias history. */
+  async setAlias(name: string, alias: string, version: number, note?: AliasNote): Promise<void> {
+    await this.#store.setModelAlias(name, alias, version, note);
+  }
+
+  /** Every move of the model's aliases (or of one alias), oldest first. */
+  async history(name: string, alias?: string): Promise<AliasHistoryRecord[]> {
+    return this.#store.listAliasHistory(name, alias);
+  }
+
+  /**
+   * Points the alias back at the version it pointed to before its last move, and records the
+   * rollback (with `reason`) in the history. Returns the version it now points to.
+   */
+  async rollback(name: string, alias: string, note: AliasNote = {}): Promise<{ from: number; to: number }> {
+    const aliases = await this.#store.getModelAliases(name);
+    const current = aliases[alias];
+    if (current === undefined) {
+      throw new SluiceError(`Model "${name}" has no alias "${alias}" to roll back`, { code: 'NOT_FOUND', hint: `Its aliases: ${Object.keys(aliases).join(', ') || '(none)'}.` });
+    }
+    const moves = (await this.#store.listAliasHistory(name, alias)).filter((m) => m.version === current);
+    const last = moves[moves.length - 1];
+    if (!last || last.previousVersion === null) {
+      throw new SluiceError(`Alias "${alias}" of model "${name}" has pointed only at version ${current}: there is nothing to roll back to`, {
+        code: 'NOT_FOUND', hint: `Point it at another version explicitly: sluice models promote ${name} <version> --alias ${alias}.`,
+      });
+    }
+    await this.#store.setModelAlias(name, alias, last.previousVersion, {
+      ...note, reason: note.reason ?? `rollback from version ${current} to ${last.previousVersion}`,
+      evidence: { ...(note.evidence ?? {}), rollbackOf: current },
+    });
+    return { from: current, to: last.previousVersion };
   }
 }
 

@@ -199,7 +199,7 @@ export interface MetadataTx {
   expireDatasetVersions(dataset: string, versions: readonly number[], at: number): Promise<string[]>;
   registerModelVersion(v: NewModelVersion): Promise<ModelVersionRecord>;
   getModelVersion(model: string, version?: number): Promise<ModelVersionRecord | undefined>;
-  setModelAlias(model: string, alias: string, version: number): Promise<void>;
+  setModelAlias(model: string, alias: string, version: number, note?: AliasNote): Promise<void>;
 
   /** Pins artifacts a staged (not yet committed) output points to, so retention and gc keep them. */
   pinArtifacts(holder: string, artifacts: readonly string[], workerId?: string | null): Promise<void>;
@@ -215,6 +215,30 @@ export interface MetadataTx {
 
 /** A found expired lease: a running task whose owner stopped renewing it. */
 export interface ExpiredTask { task: TaskRunRecord; run: RunRecord }
+
+/** Why an alias moved: written with the move into the alias history. */
+export interface AliasNote {
+  reason?: string | null;
+  /** The run whose step moved it, or null for a person at the CLI. */
+  runId?: string | null;
+  /** Who moved it: "run <id> step <name>", "cli (user@host)", ... */
+  actor?: string | null;
+  /** The decision's evidence, e.g. both models' metrics on the same rows. */
+  evidence?: { [key: string]: Json };
+}
+
+export interface AliasHistoryRecord {
+  model: string;
+  alias: string;
+  version: number;
+  /** The version the alias pointed to before, or null when it was created. */
+  previousVersion: number | null;
+  reason: string | null;
+  runId: string | null;
+  actor: string | null;
+  evidence: { [key: string]: Json };
+  at: number;
+}
 
 export interface MetadataStore {
   /** Human-readable description: "sqlite:.sluice/sluice.db" or "postgres://host/db" (no password). */
@@ -288,7 +312,10 @@ export interface MetadataStore {
   listModelVersions(model: string): Promise<ModelVersionRecord[]>;
   /** One row per model: its latest version. */
   listModels(): Promise<ModelVersionRecord[]>;
-  setModelAlias(model: string, alias: string, version: number): Promise<void>;
+  /** Points the alias at the version (creating or moving it) and records the move in the alias history. */
+  setModelAlias(model: string, alias: string, version: number, note?: AliasNote): Promise<void>;
+  /** Every move of the model's aliases (or of one alias), oldest first. */
+  listAliasHistory(model: string, alias?: string): Promise<AliasHistoryRecord[]>;
   /** Alias name -> version. */
   getModelAliases(model: string): Promise<Record<string, number>>;
 

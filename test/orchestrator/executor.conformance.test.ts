@@ -258,7 +258,7 @@ function suite(factory: ExecutorFactory, backend: MetadataBackend): void {
       await entered;
       const [run] = await env.store.listRuns({ pipeline: 'fenced' });
       // Another process takes the task over (as the reaper does after a lease expires).
-      const [task] = await env.store.listTaskRuns(run.id);
+      const [task] = await env.store.listTaskRuns(run!.id);
       await env.store.transaction((tx) => tx.updateTaskRun(task!.id, { leaseOwner: 'wrk_someone_else' }).then(() => undefined));
       release();
       await sleep(500);

@@ -13,7 +13,7 @@ import { sql } from 'kysely';
 import { hostname } from 'node:os';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
 import type {
-  DatasetVersionRecord, ExpiredTask, MetadataStore, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun,
+  AliasHistoryRecord, AliasNote, DatasetVersionRecord, ExpiredTask, MetadataStore, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun,
   NewTaskRun, RunPatch, RunRecord, RunState, TaskRunPatch, TaskRunRecord, WorkerRecord,
 } from '../types.ts';
 import { KyselyScheduleStore } from './schedule-store.ts';
@@ -303,11 +303,25 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   /** Points the alias at the version, creating or moving it. The version must exist. */
-  async setModelAlias(model: string, alias: string, version: number): Promise<void> {
+  async setModelAlias(model: string, alias: string, version: number, note?: AliasNote): Promise<void> {
     requireText(alias, `alias of model ${model}`);
     requireVersion(version, `model ${model}`);
     await this.#guard(`setting alias ${alias} of model ${model} to version ${version}`, () =>
-      this.#db.transaction().execute((trx) => new KyselyTx(trx, this.dialect, this.description).setModelAlias(model, alias, version)));
+      this.#db.transaction().execute((trx) => new KyselyTx(trx, this.dialect, this.description).setModelAlias(model, alias, version, note)));
+  }
+
+  async listAliasHistory(model: string, alias?: string): Promise<AliasHistoryRecord[]> {
+    const rows = await this.#guard(`reading the alias history of model ${model}`, () => {
+      let q = this.#db.selectFrom('model_alias_history').selectAll().where('model', '=', model);
+      if (alias !== undefined) q = q.where('alias', '=', alias);
+      return q.orderBy('seq', 'asc').execute();
+    });
+    return rows.map((r) => ({
+      model: r.model, alias: r.alias, version: toNumber(r.version),
+      previousVersion: r.previous_version === null ? null : toNumber(r.previous_version),
+      reason: r.reason, runId: r.run_id, actor: r.actor,
+      evidence: JSON.parse(r.evidence) as AliasHistoryRecord['evidence'], at: toNumber(r.at),
+    }));
   }
 
   async getModelAliases(model: string): Promise<Record<string, number>> {

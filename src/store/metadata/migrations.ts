@@ -217,6 +217,31 @@ function orchestration(): Migration {
   };
 }
 
+/**
+ * Every move of a model alias, kept forever: which version an alias pointed to when, set by which run
+ * (or person), why, and the evidence of the decision (the gate's metrics of both models on the same rows).
+ */
+function aliasHistory(dialect: SqlDialectName): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('model_alias_history')
+        .$call(withSeq(dialect))
+        .addColumn('model', 'text', (col) => col.notNull())
+        .addColumn('alias', 'text', (col) => col.notNull())
+        .addColumn('version', 'integer', (col) => col.notNull())
+        .addColumn('previous_version', 'integer')
+        .addColumn('reason', 'text')
+        .addColumn('run_id', 'text')
+        .addColumn('actor', 'text')
+        .addColumn('evidence', 'text', (col) => col.notNull())
+        .addColumn('at', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('model_alias_history_idx').on('model_alias_history').columns(['model', 'alias', 'seq']).execute();
+    },
+  };
+}
+
 /** All migrations, by name; names sort in application order. */
 function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -224,6 +249,7 @@ function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> 
     '0002_dataset_version_meta': datasetVersionMeta(),
     '0003_orchestration': orchestration(),
     '0004_schedules': schedulesMigration(),
+    '0005_model_alias_history': aliasHistory(dialect),
   };
 }
 

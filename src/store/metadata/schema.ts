@@ -143,6 +143,20 @@ export interface ModelAliasesTable {
   updated_at: number;
 }
 
+export interface ModelAliasHistoryTable {
+  seq: Generated<number>;
+  model: string;
+  alias: string;
+  version: number;
+  previous_version: number | null;
+  reason: string | null;
+  run_id: string | null;
+  actor: string | null;
+  /** JSON object. */
+  evidence: string;
+  at: number;
+}
+
 export interface Database extends ScheduleTables {
   runs: RunsTable;
   task_runs: TaskRunsTable;
@@ -151,6 +165,7 @@ export interface Database extends ScheduleTables {
   models: ModelsTable;
   model_versions: ModelVersionsTable;
   model_aliases: ModelAliasesTable;
+  model_alias_history: ModelAliasHistoryTable;
   workers: WorkersTable;
   artifact_pins: ArtifactPinsTable;
 }

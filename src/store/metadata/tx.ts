@@ -6,7 +6,7 @@ import type { Kysely, Transaction, Updateable } from 'kysely';
 import { CompiledQuery, sql } from 'kysely';
 import { SluiceError } from '../../core/errors.ts';
 import type {
-  DatasetVersionRecord, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun, NewTaskRun,
+  AliasNote, DatasetVersionRecord, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun, NewTaskRun,
   RunExpect, RunPatch, RunRecord, TaskExpect, TaskRunPatch, TaskRunRecord, TaskState,
 } from '../types.ts';
 import type { Database, DatasetVersionsTable, ModelVersionsTable, RunsTable, TaskRunsTable } from './schema.ts';
@@ -297,7 +297,7 @@ export class KyselyTx implements MetadataTx {
     return row === undefined ? undefined : toModelVersion(row);
   }
 
-  async setModelAlias(model: string, alias: string, version: number): Promise<void> {
+  async setModelAlias(model: string, alias: string, version: number, note: AliasNote = {}): Promise<void> {
     requireText(alias, `alias of model ${model}`);
     requireVersion(version, `model ${model}`);
     const exists = await this.#db.selectFrom('model_versions').select('id').where('model', '=', model).where('version', '=', version).executeTakeFirst();
@@ -305,8 +305,15 @@ export class KyselyTx implements MetadataTx {
       throw new SluiceError(`Cannot set alias ${alias}: model ${model} has no version ${version} in ${this.#description}`, { code: 'METADATA_NOT_FOUND', context: { model, version } });
     }
     const now = Date.now();
+    const previous = await this.#db.selectFrom('model_aliases').select('version').where('model', '=', model).where('alias', '=', alias).executeTakeFirst();
     await this.#db.insertInto('model_aliases').values({ model, alias, version, updated_at: now })
       .onConflict((oc) => oc.columns(['model', 'alias']).doUpdateSet({ version, updated_at: now })).execute();
+    // The history row commits or rolls back with the move itself.
+    await this.#db.insertInto('model_alias_history').values({
+      model, alias, version, previous_version: previous === undefined ? null : Number(previous.version),
+      reason: note.reason ?? null, run_id: note.runId ?? null, actor: note.actor ?? null,
+      evidence: jsonText(note.evidence ?? {}, `evidence of alias ${alias} of model ${model}`), at: now,
+    }).execute();
   }
 
   // ---- artifact pins ------------------------------------------------------------------------------
