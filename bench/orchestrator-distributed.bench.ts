@@ -45,6 +45,8 @@ class Workers {
   readonly lines: Line[] = [];
   readonly #procs: ChildProcess[] = [];
   #waiters: (() => void)[] = [];
+  #stopping = false;
+  #failed: Error | undefined;
 
   start(args: string[], env: Record<string, string>, n: number): void {
     for (let i = 0; i < n; i++) {
@@ -57,6 +59,10 @@ class Workers {
       };
       createInterface({ input: proc.stdout! }).on('line', onLine);
       createInterface({ input: proc.stderr! }).on('line', onLine);
+      proc.once('exit', (code, signal) => {
+        if (!this.#stopping) this.#failed = new Error(`a worker process exited early (${code ?? signal})`);
+        for (const w of this.#waiters.splice(0)) w();
+      });
       this.#procs.push(proc);
     }
   }
@@ -64,7 +70,9 @@ class Workers {
   until(pred: () => boolean, timeoutMs = 120_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`bench timed out after ${timeoutMs} ms (${this.lines.length} lines)`)), timeoutMs);
-      const check = () => { if (pred()) { clearTimeout(timer); resolve(); } else this.#waiters.push(check); };
+      const check = () => {
+        if (this.#failed) { clearTimeout(timer); reject(this.#failed); } else if (pred()) { clearTimeout(timer); resolve(); } else this.#waiters.push(check);
+      };
       check();
     });
   }
@@ -74,6 +82,7 @@ class Workers {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     await Promise.all(this.#procs.map((p) => new Promise<void>((r) => { if (p.exitCode !== null) r(); else { p.once('exit', () => r()); p.kill('SIGTERM'); } })));
   }
 }
