@@ -11,6 +11,13 @@ module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     ...upward,
+    {
+      name: 'graphile-worker-only-in-store-queue',
+      severity: 'error',
+      comment: 'only src/store/queue/ imports graphile-worker (the distributed task transport)',
+      from: { path: '^src/', pathNot: '^src/store/queue/' },
+      to: { path: 'node_modules/graphile-worker/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,7 +1,10 @@
 // Lint: typescript-eslint's recommended rules plus the project's import boundaries
-// (only src/engine may import DuckDB; only src/store may import SQL drivers).
+// (only src/engine may import DuckDB; only src/store may import SQL drivers; only src/store/queue
+// may import graphile-worker).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+const GRAPHILE = { name: 'graphile-worker', message: 'Only src/store/queue/ imports graphile-worker (the distributed task transport).' };
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.sluice/', 'coverage/', 'bench/python/'] },
@@ -29,12 +32,20 @@ export default tseslint.config(
           { name: 'better-sqlite3', message: 'Only src/store/ talks to the metadata database.' },
           { name: 'pg', message: 'Only src/store/ talks to the metadata database.' },
           { name: 'kysely', message: 'Only src/store/ talks to the metadata database.' },
+          GRAPHILE,
         ],
       }],
     },
   },
   {
     files: ['src/store/**/*.ts'],
+    ignores: ['src/store/queue/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@duckdb/node-api', message: 'Only src/engine/ imports DuckDB.' }, GRAPHILE] }],
+    },
+  },
+  {
+    files: ['src/store/queue/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: '@duckdb/node-api', message: 'Only src/engine/ imports DuckDB.' }] }],
     },

@@ -8,6 +8,7 @@ import { loadConfig, type SluiceConfig } from '../core/config.ts';
 import { SluiceError, errorMessage } from '../core/errors.ts';
 import { openEngine, type Engine } from '../engine/index.ts';
 import { localExecutor } from '../orchestrator/local.ts';
+import { DistributedExecutor } from '../orchestrator/distributed.ts';
 import { resolveRunGraph } from '../orchestrator/project.ts';
 import type { Executor } from '../orchestrator/executor-types.ts';
 import { openArtifactStore, openMetadataStore } from '../store/index.ts';
@@ -58,7 +59,10 @@ export async function openOrchestration(config: SluiceConfig): Promise<Orchestra
   const store = await openMetadataStore({ home: config.home, ...(config.databaseUrl ? { url: config.databaseUrl } : {}) });
   const artifacts = await openArtifactStore({ home: config.home, root: config.artifactRoot });
   const engine = await openEngine({ tempDirectory: resolve(config.home, 'duckdb-tmp') });
-  const executor = localExecutor({ store, artifacts, engine, resolveGraph: (run) => resolveRunGraph(run.pipeline, run.pipelineFile) });
+  // SLUICE_EXECUTOR=distributed (PostgreSQL): runs go to the queue and `sluice worker` processes run them.
+  const executor = process.env['SLUICE_EXECUTOR'] === 'distributed' && config.databaseUrl
+    ? await DistributedExecutor.open({ store, url: config.databaseUrl })
+    : localExecutor({ store, artifacts, engine, resolveGraph: (run) => resolveRunGraph(run.pipeline, run.pipelineFile) });
   return {
     store, engine, executor,
     async close() { await executor.close(); await engine.close(); await store.close(); },

@@ -33,6 +33,7 @@ import { formatDuration, formatNumber, formatTime, stateMark, table } from './fo
 import { cmdGc } from './cmd-gc.ts';
 import { SIGNAL_GRACE_MS, cmdRunsControl } from './cmd-runs.ts';
 import { createProgressReporter } from './progress.ts';
+import { cmdWorker } from './cmd-worker.ts';
 import { cmdBackfill } from './cmd-backfill.ts';
 import { cmdScheduler } from './cmd-scheduler.ts';
 import { cmdSchedules } from './cmd-schedules.ts';
@@ -91,6 +92,7 @@ Usage:
   sluice datasets show <name>[@version] [--json]
   sluice models [--json]
   sluice models show <name> [--json]
+  sluice worker [--concurrency N] [--grace S] [--project FILE]   (distributed: needs SLUICE_DATABASE_URL=postgres://...)
   sluice scheduler [--project FILE] [--once]         start the runs the project's schedules make due
   sluice schedules [--json]                          schedules, next occurrences, last run; pause|resume <pipeline>
   sluice backfill <pipeline> --from P --to P [--parallel N]   one run per partition; run again to resume
@@ -101,7 +103,7 @@ Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.`;
 
 export async function main(argv: string[], io: CliIO = stdio()): Promise<number> {
   // Scheduling commands parse their own options (cmd-*.ts).
-  const own = new Map([['scheduler', cmdScheduler], ['schedules', cmdSchedules], ['backfill', cmdBackfill]]).get(argv[0] ?? '');
+  const own = new Map([['scheduler', cmdScheduler], ['schedules', cmdSchedules], ['backfill', cmdBackfill], ['worker', cmdWorker]]).get(argv[0] ?? '');
   if (own) return own(argv.slice(1), io);
   let parsed;
   try {

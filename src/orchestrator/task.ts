@@ -411,7 +411,9 @@ export async function withStoreRetry<T>(what: string, fn: () => Promise<T>): Pro
   }
 }
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+// 40P01 deadlock and 40001 serialization failure: PostgreSQL rolled the transaction back, and running it
+// again is safe (every write is fenced).
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300', '40P01', '40001']);
 
 export function isTransientStoreError(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {

@@ -216,6 +216,9 @@ async function openPostgres(target: Extract<DatabaseTarget, { dialect: 'postgres
   // An idle client losing its connection (server restart) emits 'error' on the pool, which would crash
   // the process if unhandled; the pool drops that client and the next query reports any real problem.
   pool.on('error', () => {});
+  // A client checked out between two statements of a transaction emits 'error' on itself when the
+  // server goes away; unhandled, that would kill the process. The next statement reports the failure.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
