@@ -110,19 +110,19 @@ export function encodeLabel(frame: Frame, label: string, options: LabelOptions =
   let classes: ClassLabel[];
   if (options.classes !== undefined) {
     classes = [...options.classes];
-    const declared = new Set(classes.map((c) => `${typeof c}:${String(c)}`));
+    const declared = new Set(classes.map(matchKey));
     if (declared.size !== classes.length) throw new DataError(`classes lists a class twice: ${describeValues(classes)}`, { context: { option: 'classes' } });
-    const present = new Set(found.map((c) => `${typeof c}:${String(c)}`));
-    const stray = found.find((c) => !declared.has(`${typeof c}:${String(c)}`));
+    const present = new Set(found.map(matchKey));
+    const stray = found.find((c) => !declared.has(matchKey(c)));
     if (stray !== undefined) {
       const n = col.kind === 'string' ? col.codes.length : col.values.length;
       let row = 0;
-      for (; row < n; row++) { const c = rowClass(col, row); if (c !== null && `${typeof c}:${String(c)}` === `${typeof stray}:${String(stray)}`) break; }
+      for (; row < n; row++) { const c = rowClass(col, row); if (c !== null && matchKey(c) === matchKey(stray)) break; }
       throw new DataError(`Label "${label}" is ${JSON.stringify(stray)} at row ${row}, which is not among the declared classes (${describeValues(classes)})`, {
         code: 'BAD_LABEL', context: { column: label, row, value: String(stray) }, hint: 'Add it to `classes`, or filter those rows out before training.',
       });
     }
-    const absent = classes.filter((c) => !present.has(`${typeof c}:${String(c)}`));
+    const absent = classes.filter((c) => !present.has(matchKey(c)));
     if (absent.length > 0) {
       throw new DataError(`Declared class${absent.length > 1 ? 'es' : ''} ${describeValues(absent)} of label "${label}" ha${absent.length > 1 ? 've' : 's'} no training rows`, {
         code: 'ABSENT_CLASS', context: { column: label },
@@ -144,15 +144,20 @@ export function encodeLabel(frame: Frame, label: string, options: LabelOptions =
   return { task, y: codeLabels(col, label, classes), classes };
 }
 
+/** Booleans match the numbers 0 and 1 (a label read as BOOLEAN one day and 0/1 the next is the same label). */
+function matchKey(c: ClassLabel): string {
+  return typeof c === 'boolean' ? `number:${c ? 1 : 0}` : `${typeof c}:${String(c)}`;
+}
+
 /** Codes a label column onto known classes (e.g. validation or test rows); an unknown class is an error naming its row. */
 export function codeLabels(col: Column, label: string, classes: readonly ClassLabel[]): Float64Array {
-  const index = new Map(classes.map((c, k) => [`${typeof c}:${String(c)}`, k]));
+  const index = new Map(classes.map((c, k) => [matchKey(c), k]));
   const n = col.kind === 'string' ? col.codes.length : col.values.length;
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const c = rowClass(col, i);
     if (c === null) throw missingLabel(label, i, 'missing');
-    const k = index.get(`${typeof c}:${String(c)}`);
+    const k = index.get(matchKey(c));
     if (k === undefined) {
       throw new DataError(`Label "${label}" is ${JSON.stringify(c)} at row ${i}, a class the model does not know (classes: ${describeValues(classes)})`, {
         code: 'BAD_LABEL', context: { column: label, row: i, value: String(c) }, hint: 'Filter those rows out, or retrain with rows of that class.',

@@ -192,7 +192,10 @@ export async function scoreDataset(engine: Engine, pkg: ModelPackage, sql: strin
   }
   if (output !== 'probability') {
     const names = predictor.classesOf(p, frame.numRows);
-    cols.push(['predicted_class', names.every((c) => typeof c === 'number') ? numberColumn(names as number[]) : stringColumn(names.map(String))]);
+    const column = names.every((c) => typeof c === 'number') ? numberColumn(names as number[])
+      : names.every((c) => typeof c === 'boolean') ? numberColumn(names.map((c) => (c ? 1 : 0)), 'bool')
+        : stringColumn(names.map(String));
+    cols.push(['predicted_class', column]);
   }
   return new Frame(cols);
 }

@@ -8,7 +8,9 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { DesignMatrix } from './design.ts';
-import { checkNonNegative, checkPositive, checkSampleWeight, diagonalCurvature, makeObjective, prepareProblem, solve, unpack } from './problem.ts';
+import { checkNonNegative, checkPositive, checkSampleWeight, diagonalCurvature, makeObjective, prepareProblem, solveSteps, unpack } from './problem.ts';
+import { drain, drainAsync } from './lbfgs.ts';
+import { Checkpoint } from '../trees/cancel.ts';
 import { LinearRegressionModel, checkTarget } from './regression-model.ts';
 
 export interface ElasticNetOptions {
@@ -32,6 +34,15 @@ export interface ElasticNetOptions {
  * m.coef; // exact zeros for the dropped columns
  */
 export function fitElasticNet(X: DesignMatrix, y: Float64Array, options: ElasticNetOptions = {}): LinearRegressionModel {
+  return drain(elasticNetSteps(X, y, options));
+}
+
+/** fitElasticNet, cancellable between solver iterations (see fitLogisticRegressionAsync). */
+export function fitElasticNetAsync(X: DesignMatrix, y: Float64Array, options: ElasticNetOptions = {}, signal?: AbortSignal): Promise<LinearRegressionModel> {
+  return drainAsync(elasticNetSteps(X, y, options), new Checkpoint(signal, 'elastic net'));
+}
+
+function* elasticNetSteps(X: DesignMatrix, y: Float64Array, options: ElasticNetOptions): Generator<number, LinearRegressionModel, void> {
   const where = 'fitElasticNet';
   const alpha = options.alpha ?? 1;
   const l1Ratio = options.l1Ratio ?? 0.5;
@@ -63,7 +74,7 @@ export function fitElasticNet(X: DesignMatrix, y: Float64Array, options: Elastic
     x0[D] = m / problem.weightSum;
   }
   const diagonal = diagonalCurvature(problem, Float64Array.of(1), l2);
-  const { result, info } = solve(objective, x0, l1, (i) => i !== D, { maxIter, gtol, ftol, memory: 10, diagonal });
+  const { result, info } = yield* solveSteps(objective, x0, l1, (i) => i !== D, { maxIter, gtol, ftol, memory: 10, diagonal });
   const { coef, intercept } = unpack(problem, result.x);
   return new LinearRegressionModel(problem.schema, coef, intercept[0]!, { method: 'elasticnet', alpha, l1Ratio, fitIntercept }, info);
 }

@@ -13,8 +13,8 @@ import { registerEstimator, type Estimator, type Task } from '../estimator.ts';
 import { checkPredictInput } from '../input.ts';
 import type { OptionRules } from '../spec.ts';
 import { designMatrix, type DesignMatrix } from './design.ts';
-import { fitElasticNet, type ElasticNetOptions } from './elastic-net.ts';
-import { fitLogisticRegression, LogisticRegressionModel, type LogisticRegressionOptions } from './logistic.ts';
+import { fitElasticNetAsync, type ElasticNetOptions } from './elastic-net.ts';
+import { fitLogisticRegressionAsync, LogisticRegressionModel, type LogisticRegressionOptions } from './logistic.ts';
 import type { FitInfo } from './problem.ts';
 import { LinearRegressionModel } from './regression-model.ts';
 import { fitRidge, type RidgeOptions } from './ridge.ts';
@@ -166,14 +166,15 @@ registerEstimator({
   tasks: ['binary', 'multiclass'],
   options: LOGISTIC_OPTIONS,
   scaled: true,
-  fit(frame, y, spec, options) {
+  async fit(frame, y, spec, options) {
     const { type: _type, ...rest } = spec;
     const layout = layoutOf(frame, options.categorical);
-    const model = fitLogisticRegression(frameToDesign(frame, layout.cardinalities, layout.numericCategorical), y, {
+    // Cancellable between solver iterations when the run can be cancelled.
+    const model = await fitLogisticRegressionAsync(frameToDesign(frame, layout.cardinalities, layout.numericCategorical), y, {
       ...rest,
       ...(options.task === 'multiclass' && options.numClasses !== undefined ? { numClasses: options.numClasses } : {}),
       ...(options.sampleWeight ? { sampleWeight: options.sampleWeight } : {}),
-    });
+    }, options.signal);
     return new LogisticEstimator(model, layout, options.task, spec.maxIter ?? 100);
   },
   load(state) {
@@ -206,10 +207,10 @@ registerEstimator({
   tasks: ['regression'],
   options: ELASTIC_NET_OPTIONS,
   scaled: true,
-  fit(frame, y, spec, options) {
+  async fit(frame, y, spec, options) {
     const { type: _type, ...rest } = spec;
     const layout = layoutOf(frame, options.categorical);
-    const model = fitElasticNet(frameToDesign(frame, layout.cardinalities, layout.numericCategorical), y, { ...rest, ...(options.sampleWeight ? { sampleWeight: options.sampleWeight } : {}) });
+    const model = await fitElasticNetAsync(frameToDesign(frame, layout.cardinalities, layout.numericCategorical), y, { ...rest, ...(options.sampleWeight ? { sampleWeight: options.sampleWeight } : {}) }, options.signal);
     return new LinearRegressionEstimator('elastic-net', model, layout, spec.maxIter ?? 1000);
   },
   load(state) {

@@ -201,14 +201,16 @@ export function lbfgsAsync(fn: SmoothObjective, x0: Float64Array, options: Quasi
 /** The iterations of a solver: yields the number of the iteration about to run, returns the result. */
 export type SolverSteps = Generator<number, OptimizeResult, void>;
 
-export function drain(steps: SolverSteps): OptimizeResult {
+/** Runs a generator of solver iterations (or a fit built on one, see logistic.ts) to its result. */
+export function drain<T>(steps: Generator<number, T, void>): T {
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
   }
 }
 
-export async function drainAsync(steps: SolverSteps, checkpoint: Checkpoint): Promise<OptimizeResult> {
+/** drain(), giving the event loop a turn between iterations and stopping when the checkpoint's signal aborts. */
+export async function drainAsync<T>(steps: Generator<number, T, void>, checkpoint: Checkpoint): Promise<T> {
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
@@ -216,7 +218,7 @@ export async function drainAsync(steps: SolverSteps, checkpoint: Checkpoint): Pr
   }
 }
 
-function* lbfgsSteps(fn: SmoothObjective, x0: Float64Array, options: QuasiNewtonOptions): SolverSteps {
+export function* lbfgsSteps(fn: SmoothObjective, x0: Float64Array, options: QuasiNewtonOptions): SolverSteps {
   const o = quasiNewtonDefaults(options);
   const n = x0.length;
   const mem = new LbfgsMemory(n, o.memory, inverseDiagonal(o.diagonal, n));

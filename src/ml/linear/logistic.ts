@@ -20,8 +20,10 @@ import { DataError, SluiceError } from '../../core/errors.ts';
 import { addLinearPredictor, checkSchema, coefficientCount, type DesignMatrix, type DesignSchema } from './design.ts';
 import {
   checkNonNegative, checkPositive, checkSampleWeight, diagonalCurvature, isRecord, makeObjective, makeRecentering, numberArray, prepareProblem, readFitInfo,
-  readSchema, solve, unpack, type FitInfo,
+  readSchema, solveSteps, unpack, type FitInfo,
 } from './problem.ts';
+import { drain, drainAsync } from './lbfgs.ts';
+import { Checkpoint } from '../trees/cancel.ts';
 
 export type Penalty = 'l2' | 'l1' | 'elasticnet' | 'none';
 
@@ -213,6 +215,18 @@ export function penaltyWeights(where: string, penalty: Penalty, l1Ratio: number 
  * m.fitInfo.converged; // true
  */
 export function fitLogisticRegression(X: DesignMatrix, y: Float64Array, options: LogisticRegressionOptions = {}): LogisticRegressionModel {
+  return drain(logisticSteps(X, y, options));
+}
+
+/**
+ * fitLogisticRegression, giving the event loop a turn between solver iterations (about every 20 ms)
+ * and rejecting with CancelledError when `signal` aborts: the fit a pipeline run can cancel.
+ */
+export function fitLogisticRegressionAsync(X: DesignMatrix, y: Float64Array, options: LogisticRegressionOptions = {}, signal?: AbortSignal): Promise<LogisticRegressionModel> {
+  return drainAsync(logisticSteps(X, y, options), new Checkpoint(signal, 'logistic regression'));
+}
+
+function* logisticSteps(X: DesignMatrix, y: Float64Array, options: LogisticRegressionOptions): Generator<number, LogisticRegressionModel, void> {
   const where = 'fitLogisticRegression';
   const C = options.C ?? 1;
   checkPositive(where, 'C', C);
@@ -283,7 +297,7 @@ export function fitLogisticRegression(X: DesignMatrix, y: Float64Array, options:
   const objective = makeObjective(problem, l2, fitIntercept);
   const diagonal = diagonalCurvature(problem, curvature, l2);
   const afterStep = l1 > 0 ? undefined : makeRecentering(problem, l2, fitIntercept);
-  const { result, info } = solve(objective, x0, l1, (i) => i % (D + 1) !== D, { maxIter, gtol, ftol, memory, diagonal, afterStep });
+  const { result, info } = yield* solveSteps(objective, x0, l1, (i) => i % (D + 1) !== D, { maxIter, gtol, ftol, memory, diagonal, afterStep });
   const { coef, intercept } = unpack(problem, result.x);
   if (multinomial) {
     // Softmax is invariant to a common shift of the (unpenalized) intercepts: center them.

@@ -64,7 +64,7 @@ export function owlqnAsync(fn: SmoothObjective, x0: Float64Array, l1: Float64Arr
   return drainAsync(owlqnSteps(fn, x0, l1, options), new Checkpoint(signal, 'OWL-QN'));
 }
 
-function* owlqnSteps(fn: SmoothObjective, x0: Float64Array, l1: Float64Array, options: QuasiNewtonOptions): SolverSteps {
+export function* owlqnSteps(fn: SmoothObjective, x0: Float64Array, l1: Float64Array, options: QuasiNewtonOptions): SolverSteps {
   const o = quasiNewtonDefaults(options);
   const n = x0.length;
   if (l1.length !== n) throw new RangeError(`owlqn: l1 has ${l1.length} weights for ${n} variables`);

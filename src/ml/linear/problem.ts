@@ -10,8 +10,8 @@
 import { DataError } from '../../core/errors.ts';
 import { blockOffsets, coefficientCount, schemaOf, validateDesign, type DesignMatrix, type DesignSchema } from './design.ts';
 import { compileKernel, type DenseColumn, type Kernel, type LossKind } from './kernel.ts';
-import { lbfgs, type OptimizeResult, type SmoothObjective } from './lbfgs.ts';
-import { owlqn } from './owlqn.ts';
+import { drain, lbfgsSteps, type OptimizeResult, type SmoothObjective } from './lbfgs.ts';
+import { owlqnSteps } from './owlqn.ts';
 
 export interface LinearProblem {
   schema: DesignSchema;
@@ -135,15 +135,28 @@ export function solve(
   x0: Float64Array,
   l1: number,
   l1Mask: (i: number) => boolean,
-  options: { maxIter: number; gtol: number; ftol: number; memory: number; diagonal: Float64Array; afterStep?: (x: Float64Array, g: Float64Array) => number },
+  options: SolveOptions,
 ): { result: OptimizeResult; info: FitInfo } {
+  return drain(solveSteps(objective, x0, l1, l1Mask, options));
+}
+
+export interface SolveOptions { maxIter: number; gtol: number; ftol: number; memory: number; diagonal: Float64Array; afterStep?: (x: Float64Array, g: Float64Array) => number }
+
+/** solve() as a generator of iterations (yielding before each), so a fit can run cancellably (drainAsync). */
+export function* solveSteps(
+  objective: ReturnType<typeof makeObjective>,
+  x0: Float64Array,
+  l1: number,
+  l1Mask: (i: number) => boolean,
+  options: SolveOptions,
+): Generator<number, { result: OptimizeResult; info: FitInfo }, void> {
   let result: OptimizeResult;
   if (l1 > 0) {
     const weights = new Float64Array(x0.length);
     for (let i = 0; i < weights.length; i++) weights[i] = l1Mask(i) ? l1 : 0;
-    result = owlqn(objective, x0, weights, { ...options, afterStep: undefined });
+    result = yield* owlqnSteps(objective, x0, weights, { ...options, afterStep: undefined });
   } else {
-    result = lbfgs(objective, x0, options);
+    result = yield* lbfgsSteps(objective, x0, options);
   }
   const info: FitInfo = {
     converged: result.converged,
