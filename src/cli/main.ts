@@ -5,6 +5,8 @@
  *   sluice runs [--limit N] [--json]          sluice runs show <id> [--json]
  *   sluice datasets [--json]                  sluice datasets show <name>[@version] [--json]
  *   sluice models [--json]
+  sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
+ *   sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx]
  *
  * Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.
  */
@@ -20,6 +22,7 @@ import { PipelineBuilder, runPipeline, type Params, type PipelineGraph } from '.
 import { openArtifactStore, openMetadataStore } from '../store/index.ts';
 import { formatReport, type ValidationReport } from '../quality/index.ts';
 import type { DatasetVersionRecord, MetadataStore } from '../store/types.ts';
+import { cmdModelsExport } from './cmd-export.ts';
 import { formatDuration, formatNumber, formatTime, stateMark, table } from './format.ts';
 import { createProgressReporter } from './progress.ts';
 
@@ -65,6 +68,10 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         json: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false, short: 'v' },
         limit: { type: 'string' },
+        version: { type: 'string' },
+        alias: { type: 'string' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -81,12 +88,12 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       case 'run': return await cmdRun(rest, values, config, io);
       case 'runs': return await withStore(config, (s) => (rest[0] === 'show' ? cmdRunShow(s, rest[1], values.json, io) : cmdRuns(s, values, io)));
       case 'datasets': return await withStore(config, (s) => (rest[0] === 'show' ? cmdDatasetShow(s, rest[1], values.json, io) : cmdDatasets(s, values.json, io)));
-      case 'models': return await withStore(config, (s) => cmdModels(s, values.json, io));
+      case 'models': return await withStore(config, async (s) => (rest[0] === 'export' ? cmdModelsExport(s, await openArtifactStore({ home: config.home, root: config.artifactRoot }), rest.slice(1), values, io) : cmdModels(s, values.json, io)));
       default: throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
     reportError(err, values.verbose, io);
-    return err instanceof UsageError ? 2 : 1;
+    return err instanceof UsageError || (err instanceof SluiceError && err.code === 'USAGE') ? 2 : 1;
   }
 }
 
