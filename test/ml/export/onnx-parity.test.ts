@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringColumn, numberColumn, type Frame } from '../../../src/frame/frame.ts';
+import { fitCategoryEncoder, fitImputer, fitRobustScaler, fitTransformColumnTransformer, type PipelineStep } from '../../../src/features/index.ts';
 import { exportOnnx } from '../../../src/ml/export/index.ts';
 import { decodeModelPackage, encodeModelPackage } from '../../../src/ml/package.ts';
 import { trainModel, type Predictor } from '../../../src/ml/train.ts';
@@ -14,11 +15,22 @@ import { makeRows, maxAbsDiff, runOnnx, scoringRows } from './onnx-helpers.ts';
 
 const TOL = 1e-5;
 
-async function train(estimator: EstimatorSpec, task: Task, n = 600): Promise<Predictor> {
-  const { frame, binary, value, klass } = makeRows(n, 7);
+async function train(estimator: EstimatorSpec, task: Task, o: { scale?: boolean; features?: readonly PipelineStep[] } = {}): Promise<Predictor> {
+  const { frame, binary, value, klass } = makeRows(600, 7);
   const label = task === 'binary' ? stringColumn(binary) : task === 'multiclass' ? stringColumn(klass) : numberColumn(value);
-  return trainModel(frame.withColumn('y', label), { label: 'y', task, numeric: ['x1', 'x2', 'hour'], categorical: ['city', 'grade'], estimator });
+  const roles = o.features ? { features: o.features } : { numeric: ['x1', 'x2', 'hour'], categorical: ['city', 'grade'] };
+  return trainModel(frame.withColumn('y', label), { label: 'y', task, ...roles, ...(o.scale !== undefined ? { scale: o.scale } : {}), estimator });
 }
+
+/** A features pipeline of its own: median imputation with missing indicators, robust scaling, category codes, a passthrough. */
+const OWN_FEATURES: readonly PipelineStep[] = [{
+  columns: ['x1', 'x2', 'hour', 'city', 'grade'],
+  fit: (f) => fitTransformColumnTransformer(f, [
+    { name: 'num', columns: ['x1', 'x2'], fit: [(g, c) => fitImputer(g, c, { strategy: 'median', addIndicator: true }), fitRobustScaler] },
+    { name: 'cat', columns: ['city', 'grade'], fit: fitCategoryEncoder },
+    { name: 'time', columns: ['hour'], fit: 'passthrough' },
+  ], { prefixNames: true }),
+}];
 
 /** Every 5th edge of the numeric features (bins, and a forest's exact-split edges), to score values on them. */
 function splitEdges(model: Predictor): Partial<Record<'x1' | 'x2' | 'hour', number[]>> {
@@ -74,6 +86,17 @@ const cases: [string, EstimatorSpec, Task][] = [
   ['elastic net', { type: 'elastic-net', alpha: 0.05, l1Ratio: 0.5 }, 'regression'],
 ];
 
+for (const [name, spec, task, o] of [
+  ['gbdt binary on scaled features', { type: 'gbdt', numTrees: 20, maxLeaves: 8, seed: 1 }, 'binary', { scale: true }],
+  ['gbdt regression on a features pipeline of its own', { type: 'gbdt', numTrees: 20, maxLeaves: 8, seed: 1 }, 'regression', { features: OWN_FEATURES }],
+  ['logistic regression on a features pipeline of its own', { type: 'logistic-regression' }, 'binary', { features: OWN_FEATURES }],
+] as const) {
+  test(`ONNX export of ${name} matches Sluice's predictions`, async (t) => {
+    const model = await train(spec, task, o);
+    await checkParity(model, scoringRows(), t);
+  });
+}
+
 for (const [name, spec, task] of cases) {
   test(`ONNX export of ${name} matches Sluice's predictions (missing values, unseen categories, split edges)`, async (t) => {
     const model = await train(spec, task);
@@ -97,4 +120,21 @@ test('the exported graph reads one input per signature column and records the mo
   assert.deepEqual(JSON.parse(meta['sluice.classes']!), ['late', 'on-time']);
   assert.equal(meta['sluice.model'], 'delay');
   assert.ok(proto.graph!.node!.some((nd) => nd.opType === 'TreeEnsemble' && nd.domain === 'ai.onnx.ml'));
+});
+
+test('the parity models exercise set splits on categories, learned missing directions and the forest\'s exact thresholds', async () => {
+  const onnx = (await import('onnx-proto')).default.onnx;
+  for (const spec of [{ type: 'gbdt', numTrees: 40, maxLeaves: 15, minSamplesLeaf: 5, learningRate: 0.2, seed: 1 }, { type: 'random-forest', numTrees: 25, maxDepth: 10, seed: 1 }] as const) {
+    const model = await train(spec, 'binary');
+    const node = onnx.ModelProto.decode(exportOnnx(model)).graph!.node!.find((nd) => nd.opType === 'TreeEnsemble')!;
+    const attr = (name: string) => node.attribute!.find((a) => a.name === name)!;
+    const modes = [...attr('nodes_modes').t!.rawData!];
+    const missingTrue = attr('nodes_missing_value_tracks_true').ints!.map(Number);
+    assert.ok(modes.filter((m) => m === 6).length > 0, `${spec.type}: some splits are on sets of categories (BRANCH_MEMBER)`);
+    assert.ok(modes.filter((m) => m === 0).length > 0, `${spec.type}: some splits are numeric (BRANCH_LEQ)`);
+    assert.ok(missingTrue.includes(1) && missingTrue.includes(0), `${spec.type}: missing values go left at some splits and right at others`);
+  }
+  const forest = await train({ type: 'random-forest', numTrees: 5, maxDepth: 10, seed: 1 }, 'regression');
+  const inner = (forest.estimator as unknown as { model: { model: { fine: (Float64Array | null)[] } } }).model.model;
+  assert.ok(inner.fine.some((e) => e !== null), 'the forest splits some feature on exact (fine) thresholds');
 });
