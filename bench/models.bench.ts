@@ -105,5 +105,11 @@ for (const p of pairs) {
   allOk &&= aucOk && ratioOk;
   console.log(`bar ${p.model}-auc: ${fmt(p.sluice?.auc, 4)} (target >= ${t.auc}) ${aucOk ? 'ok' : 'short'}`);
   console.log(`bar ${p.model}-fit-time-vs-sklearn: ${p.sluice && p.sklearn ? `${fmt(p.sluice.fit_seconds / p.sklearn.fit_seconds, 2)}x (${fmt(p.sluice.fit_seconds, 2)} s vs ${fmt(p.sklearn.fit_seconds, 2)} s)` : 'n/a'} (target <= ${t.ratio.toFixed(1)}x) ${ratioOk ? 'ok' : 'short'}`);
+  if (p.model === 'forest') {
+    // Prediction of the test period (598,682 rows), worker threads on both sides.
+    const predictOk = !!p.sluice && !!p.sklearn && p.sluice.predict_seconds <= 1.0 * p.sklearn.predict_seconds;
+    allOk &&= predictOk;
+    console.log(`bar forest-predict-time-vs-sklearn: ${p.sluice && p.sklearn ? `${fmt(p.sluice.predict_seconds / p.sklearn.predict_seconds, 2)}x (${fmt(p.sluice.predict_seconds, 3)} s vs ${fmt(p.sklearn.predict_seconds, 3)} s)` : 'n/a'} (target <= 1.0x) ${predictOk ? 'ok' : 'short'}`);
+  }
 }
 process.exit(allOk ? 0 : 1);

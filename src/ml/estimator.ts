@@ -32,9 +32,17 @@ export interface Estimator {
    * probabilities. Classes are the codes 0..K-1 of the labels given to fit.
    */
   predict(frame: Frame): Float64Array;
+  /** As predict, possibly on worker threads (families that have such a path; Predictor.predictAsync falls back to predict). */
+  predictAsync?(frame: Frame, options?: PredictAsyncOptions): Promise<Float64Array>;
   toJSON(): Json;
   /** What the user must hear about this fit (e.g. a solver stopped unconverged): logged and kept in the model package. */
   readonly warnings?: readonly string[];
+}
+
+export interface PredictAsyncOptions {
+  /** Threads, this one included (default: the family's choice by batch size). */
+  threads?: number;
+  signal?: AbortSignal;
 }
 
 export interface FitOptions {

@@ -10,7 +10,7 @@ import './selection/calibrated-estimator.ts';
 
 export {
   checkSpec, estimatorFamily, fitEstimator, loadEstimator, registerEstimator, registeredEstimators, wantsScaling,
-  type ClassLabel, type Estimator, type EstimatorFamily, type EstimatorSpec, type EstimatorSpecs, type EstimatorType, type FitOptions, type Task,
+  type ClassLabel, type Estimator, type PredictAsyncOptions, type EstimatorFamily, type EstimatorSpec, type EstimatorSpecs, type EstimatorType, type FitOptions, type Task,
 } from './estimator.ts';
 export { checkFitInput, checkPredictInput } from './input.ts';
 export { encodeLabel, codeLabels, type EncodedLabel, type LabelOptions } from './labels.ts';

@@ -15,7 +15,7 @@
  */
 import type { Frame } from '../../frame/frame.ts';
 import type { Json } from '../../store/types.ts';
-import { registerEstimator, type Estimator, type Task } from '../estimator.ts';
+import { registerEstimator, type Estimator, type PredictAsyncOptions, type Task } from '../estimator.ts';
 import { checkPredictInput } from '../input.ts';
 import { RandomForest } from './forest.ts';
 import { FOREST_OPTIONS, FOREST_RENAMED, type ForestSpecOptions } from './options.ts';
@@ -34,6 +34,11 @@ class RandomForestEstimator implements Estimator {
   predict(frame: Frame): Float64Array {
     checkPredictInput(frame, 'random-forest', this.model.featureNames);
     return this.task === 'regression' ? this.model.predict(frame) : this.model.predictProba(frame);
+  }
+  /** As predict, on worker threads. */
+  async predictAsync(frame: Frame, options: PredictAsyncOptions = {}): Promise<Float64Array> {
+    checkPredictInput(frame, 'random-forest', this.model.featureNames);
+    return this.task === 'regression' ? this.model.predictValuesAsync(frame, options) : this.model.predictProbaAsync(frame, options);
   }
   toJSON(): Json {
     return { task: this.task, artifact: Buffer.from(this.model.toBytes()).toString('base64') };

@@ -21,3 +21,5 @@ export { forestImportance } from './importance.ts';
 export { forestFromBytes, forestToBytes } from './serialize.ts';
 export { binForFrame, codesForFrame, type ForestModel } from './model.ts';
 export { oobResult, type OobResult } from './oob.ts';
+export { closeForestThreads } from './pool.ts';
+export type { PredictOptions } from './forest.ts';

@@ -10,7 +10,7 @@
 import { histogramLayout } from '../gbdt/histogram.ts';
 import { TreeBuilder, type ForestTree, type GrowParams } from './grow.ts';
 import { accumulateOob } from './oob.ts';
-import type { FlatTrees } from './predict.ts';
+import { accumulate, type FlatTrees } from '../trees/flat.ts';
 
 export interface TreesJob {
   kind: 'trees';
@@ -42,7 +42,19 @@ export interface OobJob {
   block: number;
 }
 
-export type ForestJob = TreesJob | OobJob;
+export interface PredictJob {
+  kind: 'predict';
+  flat: FlatTrees;
+  /** Row-major codes as the trees read them (model.ts codesForFrame), shared. */
+  codes: Uint8Array | Uint16Array;
+  F: number;
+  n: number;
+  /** Sums over trees per row and output (shared). */
+  out: Float64Array;
+  block: number;
+}
+
+export type ForestJob = TreesJob | OobJob | PredictJob;
 
 /** A function running one task of the job on this thread. */
 export function jobRunner(job: ForestJob): (task: number) => ForestTree | null {
@@ -52,6 +64,13 @@ export function jobRunner(job: ForestJob): (task: number) => ForestTree | null {
       job.params,
     );
     return (t) => builder.build(t);
+  }
+  if (job.kind === 'predict') {
+    return (b) => {
+      const from = b * job.block;
+      accumulate(job.flat, job.codes, job.F, job.out, from, Math.min(job.n, from + job.block));
+      return null;
+    };
   }
   return (b) => {
     const from = b * job.block;

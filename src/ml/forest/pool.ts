@@ -142,9 +142,56 @@ export class ForestPool {
     return Array.from({ length: tasks }, (_, t) => results.get(t) as R);
   }
 
+  get usable(): boolean { return !this.#closed && this.#failure === null; }
+
+  /** Idle workers do not keep the process alive; busy ones do (see acquire/release below). */
+  setRef(ref: boolean): void {
+    for (const w of this.#workers) if (ref) w.ref(); else w.unref();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all(this.#workers.map((w) => w.terminate()));
     this.#workers.length = 0;
   }
+}
+
+// One idle pool per process, kept after a fit or a prediction for the next one: starting workers
+// costs about 0.1 s (more through tsx), and a forest predicting right after its fit then gets the
+// fit's threads at once. Idle workers are unref'd: they never keep the process alive.
+let idle: ForestPool | null = null;
+
+/** A pool of `threads` threads (this one included): the idle one when it fits, else a new one. */
+export function acquireForestPool(threads: number): ForestPool {
+  const p = idle;
+  if (p && p.usable && p.threads === threads) {
+    idle = null;
+    p.setRef(true);
+    return p;
+  }
+  return ForestPool.start(threads - 1);
+}
+
+/**
+ * Done with a pool: kept as the idle pool when `keep` (and healthy), else stopped. A cancelled
+ * job passes keep = false, so no worker thread outlives it.
+ */
+export async function releaseForestPool(pool: ForestPool, keep: boolean): Promise<void> {
+  if (!keep || !pool.usable) { await pool.close(); return; }
+  const old = idle;
+  idle = pool;
+  pool.setRef(false);
+  if (old && old !== pool) await old.close();
+}
+
+/**
+ * Stops the idle random forest worker threads (otherwise kept for the next fit or prediction).
+ *
+ * @example
+ * await closeForestThreads();
+ */
+export async function closeForestThreads(): Promise<void> {
+  const p = idle;
+  idle = null;
+  await p?.close();
 }

@@ -9,7 +9,7 @@
 import type { ForestTree, GrowParams } from './grow.ts';
 import { jobRunner, type OobJob, type TreesJob } from './jobs.ts';
 import { oobResult, type OobResult } from './oob.ts';
-import { ForestPool } from './pool.ts';
+import { acquireForestPool, releaseForestPool } from './pool.ts';
 import { Checkpoint } from '../trees/cancel.ts';
 import { flattenForestTrees } from './predict.ts';
 
@@ -53,7 +53,8 @@ export async function growForest(
 ): Promise<{ trees: ForestTree[]; oob: OobResult | null }> {
   const threads = Math.max(1, Math.min(options.threads, params.trees));
   const checkpoint = new Checkpoint(options.signal, 'random forest fit');
-  const pool = threads > 1 ? ForestPool.start(threads - 1) : null;
+  const pool = threads > 1 ? acquireForestPool(threads) : null;
+  let ok = false;
   try {
     const job: TreesJob = {
       kind: 'trees', n: data.n, numBins: data.numBins, categorical: data.categorical, params,
@@ -76,7 +77,7 @@ export async function growForest(
         tick?.();
       }
     }
-    if (!options.oobScore || !data.bins) return { trees, oob: null };
+    if (!options.oobScore || !data.bins) { ok = true; return { trees, oob: null }; }
 
     const K = params.task === 'multiclass' ? params.numClasses : 1;
     const F = data.numBins.length;
@@ -93,8 +94,9 @@ export async function growForest(
     const runOob = jobRunner(oobJob);
     if (pool) await pool.run(oobJob, blocks, runOob, undefined, checkpoint);
     else for (let b = 0; b < blocks; b++) { await checkpoint.next(); runOob(b); }
+    ok = true;
     return { trees, oob: oobResult(params.task, data.label, oobJob.sums, oobJob.counts, K) };
   } finally {
-    await pool?.close();
+    if (pool) await releaseForestPool(pool, ok);
   }
 }

@@ -7,25 +7,21 @@
  * as an argument, or through a closure that has had more than one instance, but not when it is a
  * constant of the function's own context (one closure of freshly compiled code). On these loops
  * that is about 2x (measured with the fused update: 4.9 against 2.1 ns per row). Code is generated
- * from integers and fixed text only, never from user data.
+ * from integers and fixed text only, never from user data, through ../codegen.ts (compileBound).
+ * Where generated code is forbidden, the partitions and histograms are plain closures and the
+ * fused mode is off (workspace.ts fusable).
  *
  * @example
  * const loops = bindLoops(ws, groups);
  * const nl = loops.partition(from, a, c, group * ws.n, node * 256);
  * loops.hist.indexed1(b * ws.blockHistLen, a, a + nl, 0);
  */
+import { codegenAllowed, compileBound } from '../codegen.ts';
 import { boundHistogramKernel, type BoundHistogramKernel } from './histogram.ts';
 import { fastExp, fusedUpdateSource, objectiveFromCode, type Objective } from './losses.ts';
 import type { Workspace } from './workspace.ts';
 
 type Partition = (a: number, c: number, cb: number, lb: number) => number;
-
-// V8 caches code compiled from identical source text and would share it (and its feedback)
-// between workspaces, losing the constants: every binding gets source of its own.
-let bindings = 0;
-function unique(body: string): string {
-  return `// binding ${++bindings}\n${body}`;
-}
 
 export interface BoundLoops {
   /**
@@ -68,8 +64,27 @@ return function (a, c, cb, lb) {
 }
 
 function bindPartition(ws: Workspace, src: Int32Array | null, dst: Int32Array): Partition {
+  if (!codegenAllowed()) return plainPartition(src, dst, ws.colBins, ws.treeLut);
   const body = partitionSource(src === null ? (i) => i : (i) => `src[${i}]`);
-  return new Function('src', 'dst', 'col', 'lut', unique(body))(src, dst, ws.colBins, ws.treeLut) as Partition;
+  return compileBound<Partition>('the gbdt partition loop', ['src', 'dst', 'col', 'lut'], body, [src, dst, ws.colBins, ws.treeLut]);
+}
+
+/** partitionSource's loop as a plain closure, where generated code is forbidden. */
+function plainPartition(src: Int32Array | null, dst: Int32Array, col: Uint8Array, lut: Uint8Array): Partition {
+  return (a, c, cb, lb) => {
+    let l = a;
+    let rr = a + c - 1;
+    const end = a + c;
+    for (let i = a; i < end; i++) {
+      const r = src === null ? i : src[i]!;
+      const g = lut[lb + col[cb + r]!]!;
+      dst[l] = r;
+      dst[rr] = r;
+      l += g;
+      rr += g - 1;
+    }
+    return l - a;
+  };
 }
 
 export interface FusedUpdateArrays {
@@ -94,9 +109,10 @@ export interface FusedUpdateArrays {
 export function compileFusedUpdate(objective: Objective, a: FusedUpdateArrays): ((from: number, to: number) => void) | null {
   const source = fusedUpdateSource(objective, a.weight !== null);
   if (source === null) return null;
-  return new Function('raw', 'label', 'weight', 'gh', 'leafOf', 'lv', 'lf', 'st', 'fastExp', 'delta', unique(source))(
-    a.raw, a.label, a.weight, a.gh, a.leafOf, a.leafValue, a.leafFactor, a.state, fastExp, a.delta,
-  ) as (from: number, to: number) => void;
+  return compileBound<(from: number, to: number) => void>(
+    'the gbdt fused update', ['raw', 'label', 'weight', 'gh', 'leafOf', 'lv', 'lf', 'st', 'fastExp', 'delta'], source,
+    [a.raw, a.label, a.weight, a.gh, a.leafOf, a.leafValue, a.leafFactor, a.state, fastExp, a.delta],
+  );
 }
 
 /** Compiles the loops of `ws` for the active groups `groups` (ascending). */
@@ -105,7 +121,7 @@ export function bindLoops(ws: Workspace, groups: Int32Array): BoundLoops {
   const p0 = bindPartition(ws, idx0, idx1);
   const p1 = bindPartition(ws, idx1, idx0);
   const pRoot = bindPartition(ws, null, idx1);
-  const hist = boundHistogramKernel(ws.layout, groups, ws.K, { gh: ws.gh, bins: ws.rowBins, hist: ws.hists, idx0, idx1 }, unique);
+  const hist = boundHistogramKernel(ws.layout, groups, ws.K, { gh: ws.gh, bins: ws.rowBins, hist: ws.hists, idx0, idx1 });
   const leafValue = new Float64Array(ws.maxNodes);
   const leafFactor = new Float64Array(ws.maxNodes);
   const applyLeaves = ws.leafOf

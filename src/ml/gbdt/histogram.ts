@@ -23,6 +23,7 @@
  * const build = histogramKernel(layout, groups, 1);
  * build.indexed(idx, gh, groupBins, hist, start, end, 0);
  */
+import { codegenAllowed, compile, compileBound } from '../codegen.ts';
 
 export interface HistogramLayout {
   readonly numFeatures: number;
@@ -179,21 +180,14 @@ type IndexedFn = HistogramKernel['indexed'];
 type SequentialFn = HistogramKernel['sequential'];
 
 const UNROLL_MAX_GROUPS = 64;
-const cache = new Map<string, HistogramKernel>();
 
 /**
  * The kernel for a layout, the groups to accumulate (ascending) and `outputs` gradient pairs per
- * row. Cached: every tree of a fit reuses it.
+ * row: generated code (cached by source text in ../codegen.ts, so every tree of a fit reuses it),
+ * or plain loops for many groups or where generated code is forbidden.
  */
 export function histogramKernel(layout: HistogramLayout, groups: Int32Array, outputs: number): HistogramKernel {
-  const key = `${layout.numGroups}|${outputs}|${Array.from(groups, (g) => `${g}:${layout.groupOffset[g]}`).join(',')}`;
-  let k = cache.get(key);
-  if (k === undefined) {
-    k = groups.length <= UNROLL_MAX_GROUPS ? unrolled(layout, groups, outputs) : looped(layout, groups, outputs);
-    if (cache.size > 256) cache.clear();
-    cache.set(key, k);
-  }
-  return k;
+  return groups.length <= UNROLL_MAX_GROUPS && codegenAllowed() ? unrolled(layout, groups, outputs) : looped(layout, groups, outputs);
 }
 
 /**
@@ -229,8 +223,8 @@ function unrolledLoop(layout: HistogramLayout, groups: Int32Array, outputs: numb
 
 function unrolled(layout: HistogramLayout, groups: Int32Array, outputs: number): HistogramKernel {
   // Generated from integers only (group indices and offsets), never from user data.
-  const indexed = new Function('idx', 'gh', 'bins', 'hist', 'a', 'b', 'k2', unrolledLoop(layout, groups, outputs, (i) => `idx[${i}]`, '0')) as IndexedFn;
-  const sequential = new Function('gh', 'bins', 'hist', 'a', 'b', 'k2', unrolledLoop(layout, groups, outputs, (i) => i, '0')) as SequentialFn;
+  const indexed = compile<IndexedFn>('the histogram kernel', ['idx', 'gh', 'bins', 'hist', 'a', 'b', 'k2'], unrolledLoop(layout, groups, outputs, (i) => `idx[${i}]`, '0'));
+  const sequential = compile<SequentialFn>('the histogram kernel', ['gh', 'bins', 'hist', 'a', 'b', 'k2'], unrolledLoop(layout, groups, outputs, (i) => i, '0'));
   return { indexed, sequential };
 }
 
@@ -254,14 +248,21 @@ type BoundFn = (base: number, a: number, b: number, k2: number) => void;
 export function boundHistogramKernel(
   layout: HistogramLayout, groups: Int32Array, outputs: number,
   arrays: { gh: Float32Array; bins: Uint8Array; hist: Float64Array; idx0: Int32Array; idx1: Int32Array },
-  /** Makes each source text distinct: V8 would share the code of identical texts, and its constants with it. */
-  unique: (body: string) => string,
 ): BoundHistogramKernel {
+  if (groups.length > UNROLL_MAX_GROUPS || !codegenAllowed()) {
+    // Plain loops: the looped kernel on the same arrays, writing from slot offset `base`.
+    const k = looped(layout, groups, outputs);
+    const { gh, bins, hist, idx0, idx1 } = arrays;
+    return {
+      indexed0: (base, a, b, k2) => k.indexed(idx0, gh, bins, hist.subarray(base), a, b, k2),
+      indexed1: (base, a, b, k2) => k.indexed(idx1, gh, bins, hist.subarray(base), a, b, k2),
+      sequential: (base, a, b, k2) => k.sequential(gh, bins, hist.subarray(base), a, b, k2),
+    };
+  }
   // idx null: sequential rows.
   const bind = (idx: Int32Array | null): BoundFn => {
     const loop = unrolledLoop(layout, groups, outputs, idx === null ? (i) => i : (i) => `idx[${i}]`, 'base');
-    const body = unique(`return function (base, a, b, k2) {\n${loop}\n};`);
-    return new Function('gh', 'bins', 'hist', 'idx', body)(arrays.gh, arrays.bins, arrays.hist, idx) as BoundFn;
+    return compileBound<BoundFn>('the histogram kernel', ['gh', 'bins', 'hist', 'idx'], `return function (base, a, b, k2) {\n${loop}\n};`, [arrays.gh, arrays.bins, arrays.hist, idx]);
   };
   return { indexed0: bind(arrays.idx0), indexed1: bind(arrays.idx1), sequential: bind(null) };
 }

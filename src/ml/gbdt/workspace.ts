@@ -17,6 +17,7 @@
  * const ws = Workspace.create({ bins, numBins, label, weight: null, outputs: 1, maxLeaves: 31, ... });
  * const again = Workspace.attach(ws.spec); // in a worker: the same memory
  */
+import { codegenAllowed } from '../codegen.ts';
 import { lossFor, objectiveCode, type Objective } from './losses.ts';
 import { encodeGroups, histogramLayout, type FeatureBins, type HistogramLayout } from './histogram.ts';
 
@@ -104,9 +105,12 @@ function toShared(a: Float64Array): SharedArrayBuffer {
   return sab;
 }
 
-/** Whether the update can run fused with the next gradients (see kernels.ts): one output, every row. */
+/**
+ * Whether the update can run fused with the next gradients (see kernels.ts): one output, every
+ * row, and generated code allowed (the fused update exists only as generated code).
+ */
 export function fusable(o: { outputs: number; subsample: number }): boolean {
-  return o.outputs === 1 && o.subsample === 1;
+  return o.outputs === 1 && o.subsample === 1 && codegenAllowed();
 }
 
 export class Workspace {

@@ -21,6 +21,8 @@
  * k([new Float64Array([1, -1])], [], new Float64Array([1, 0]), null, new Float64Array([0, 0, 0]), g, 0, 2); // 2 log 2
  */
 
+import { compile } from '../codegen.ts';
+
 export type LossKind = 'binomial' | 'multinomial' | 'squared';
 
 export interface KernelSpec {
@@ -198,5 +200,6 @@ function loopedSource(spec: KernelSpec, P: number, M: number, K: number, D: numb
 /** Compiles the kernel for a design shape. */
 export function compileKernel(spec: KernelSpec): Kernel {
   // The body is built from integers only (see kernelSource); no data reaches the source.
-  return new Function('X', 'C', 'y', 'sw', 'w', 'g', 'start', 'end', kernelSource(spec)) as Kernel;
+  // Compiled through ../codegen.ts (cached by source); a SluiceError where generated code is forbidden.
+  return compile<Kernel>('the linear models\' objective pass', ['X', 'C', 'y', 'sw', 'w', 'g', 'start', 'end'], kernelSource(spec));
 }

@@ -167,16 +167,34 @@ export function accumulate(
         let n4 = root; let n5 = root; let n6 = root; let n7 = root;
         let f0 = nodes[n0 << 2]!; let f1 = f0; let f2 = f0; let f3 = f0;
         let f4 = f0; let f5 = f0; let f6 = f0; let f7 = f0;
-        // Until all eight stand on leaves (their feature words all have the sign bit).
+        let q = 0; let x = 0; let th = 0; let c = 0;
+        // Until all eight stand on leaves (their feature words all have the sign bit). The step
+        // (see step() below) is written out per row: V8 does not inline eight calls of it.
         while ((f0 & f1 & f2 & f3 & f4 & f5 & f6 & f7) >= 0) {
-          n0 = step(nodes, bits, codes, b0, n0, f0); f0 = nodes[n0 << 2]!;
-          n1 = step(nodes, bits, codes, b1, n1, f1); f1 = nodes[n1 << 2]!;
-          n2 = step(nodes, bits, codes, b2, n2, f2); f2 = nodes[n2 << 2]!;
-          n3 = step(nodes, bits, codes, b3, n3, f3); f3 = nodes[n3 << 2]!;
-          n4 = step(nodes, bits, codes, b4, n4, f4); f4 = nodes[n4 << 2]!;
-          n5 = step(nodes, bits, codes, b5, n5, f5); f5 = nodes[n5 << 2]!;
-          n6 = step(nodes, bits, codes, b6, n6, f6); f6 = nodes[n6 << 2]!;
-          n7 = step(nodes, bits, codes, b7, n7, f7); f7 = nodes[n7 << 2]!;
+          q = n0 << 2; x = codes[b0 + (f0 & 0x7fffffff)]!; th = nodes[q + 2]!; c = th >>> 31;
+          n0 = nodes[q + 1]! + (((c & (bits[((~th & -c) << 3) | ((x >>> 5) & 7)]! >>> x)) | (~c & (((th - x) >>> 31) ^ ((nodes[q + 3]! - x) >>> 31)))) & 1);
+          f0 = nodes[n0 << 2]!;
+          q = n1 << 2; x = codes[b1 + (f1 & 0x7fffffff)]!; th = nodes[q + 2]!; c = th >>> 31;
+          n1 = nodes[q + 1]! + (((c & (bits[((~th & -c) << 3) | ((x >>> 5) & 7)]! >>> x)) | (~c & (((th - x) >>> 31) ^ ((nodes[q + 3]! - x) >>> 31)))) & 1);
+          f1 = nodes[n1 << 2]!;
+          q = n2 << 2; x = codes[b2 + (f2 & 0x7fffffff)]!; th = nodes[q + 2]!; c = th >>> 31;
+          n2 = nodes[q + 1]! + (((c & (bits[((~th & -c) << 3) | ((x >>> 5) & 7)]! >>> x)) | (~c & (((th - x) >>> 31) ^ ((nodes[q + 3]! - x) >>> 31)))) & 1);
+          f2 = nodes[n2 << 2]!;
+          q = n3 << 2; x = codes[b3 + (f3 & 0x7fffffff)]!; th = nodes[q + 2]!; c = th >>> 31;
+          n3 = nodes[q + 1]! + (((c & (bits[((~th & -c) << 3) | ((x >>> 5) & 7)]! >>> x)) | (~c & (((th - x) >>> 31) ^ ((nodes[q + 3]! - x) >>> 31)))) & 1);
+          f3 = nodes[n3 << 2]!;
+          q = n4 << 2; x = codes[b4 + (f4 & 0x7fffffff)]!; th = nodes[q + 2]!; c = th >>> 31;
+          n4 = nodes[q + 1]! + (((c & (bits[((~th & -c) << 3) | ((x >>> 5) & 7)]! >>> x)) | (~c & (((th - x) >>> 31) ^ ((nodes[q + 3]! - x) >>> 31)))) & 1);
+          f4 = nodes[n4 << 2]!;
+          q = n5 << 2; x = codes[b5 + (f5 & 0x7fffffff)]!; th = nodes[q + 2]!; c = th >>> 31;
+          n5 = nodes[q + 1]! + (((c & (bits[((~th & -c) << 3) | ((x >>> 5) & 7)]! >>> x)) | (~c & (((th - x) >>> 31) ^ ((nodes[q + 3]! - x) >>> 31)))) & 1);
+          f5 = nodes[n5 << 2]!;
+          q = n6 << 2; x = codes[b6 + (f6 & 0x7fffffff)]!; th = nodes[q + 2]!; c = th >>> 31;
+          n6 = nodes[q + 1]! + (((c & (bits[((~th & -c) << 3) | ((x >>> 5) & 7)]! >>> x)) | (~c & (((th - x) >>> 31) ^ ((nodes[q + 3]! - x) >>> 31)))) & 1);
+          f6 = nodes[n6 << 2]!;
+          q = n7 << 2; x = codes[b7 + (f7 & 0x7fffffff)]!; th = nodes[q + 2]!; c = th >>> 31;
+          n7 = nodes[q + 1]! + (((c & (bits[((~th & -c) << 3) | ((x >>> 5) & 7)]! >>> x)) | (~c & (((th - x) >>> 31) ^ ((nodes[q + 3]! - x) >>> 31)))) & 1);
+          f7 = nodes[n7 << 2]!;
         }
         if (W === 1) {
           const q = r * K + o;
