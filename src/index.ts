@@ -13,6 +13,7 @@ export type { Committed, Params, ParamValue, PipelineGraph, RunEvent, RunOptions
 
 // Errors.
 export { SluiceError, DataError, PipelineDefinitionError, CancelledError } from './core/errors.ts';
+export type { Json } from './core/json.ts';
 
 // Data in memory and in DuckDB.
 export { Frame, numberColumn, stringColumn, type Column, type NumberColumn, type StringColumn } from './frame/frame.ts';

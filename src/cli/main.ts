@@ -4,44 +4,75 @@
  *   sluice run <file> [--param k=v ...] [--partition P] [--json] [--verbose]
  *   sluice runs [--limit N] [--json]          sluice runs show <id> [--json]
  *   sluice datasets [--json]                  sluice datasets show <name>[@version] [--json]
- *   sluice models [--json]
-  sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
- *   sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx]
+ *   sluice models [--json]                    sluice models show <name> [--json]
+ *   sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
  *
  * Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.
+ * Output to a closed pipe (`sluice run ... | head`) is dropped: it never stops a run or changes an exit code.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, type SluiceConfig } from '../core/config.ts';
-import { SluiceError } from '../core/errors.ts';
+import { SluiceError, errorMessage, toError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { createLogger, parseLogLevel, type Logger } from '../core/log.ts';
 import { openEngine } from '../engine/index.ts';
-import { PipelineBuilder, runPipeline, type Params, type PipelineGraph } from '../orchestrator/index.ts';
+import { DatasetCatalog } from '../data/index.ts';
+import { PipelineBuilder, resolveParams, runPipeline, type Params, type PipelineGraph } from '../orchestrator/index.ts';
 import { openArtifactStore, openMetadataStore } from '../store/index.ts';
 import { formatReport, type ValidationReport } from '../quality/index.ts';
-import type { DatasetVersionRecord, MetadataStore } from '../store/types.ts';
+import type { ArtifactStore, DatasetVersionRecord, MetadataStore, ModelVersionRecord } from '../store/types.ts';
 import { cmdModelsExport } from './cmd-export.ts';
 import { formatDuration, formatNumber, formatTime, stateMark, table } from './format.ts';
 import { createProgressReporter } from './progress.ts';
 
 export interface CliIO {
+  /** Writes one line to standard output. */
   out: (text: string) => void;
+  /** Writes one line to standard error. */
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** The terminal behind standard error, for a live progress line; absent when stderr is not a terminal. */
+  tty?: { write: (text: string) => void; columns: number };
 }
 
-const defaultIO: CliIO = {
-  out: (t) => process.stdout.write(`${t}\n`),
-  err: (t) => process.stderr.write(`${t}\n`),
-  env: process.env,
-  cwd: process.cwd(),
-};
+let processIO: CliIO | undefined;
+
+/** The process's own stdout and stderr, made safe against a reader that has gone away. */
+function stdio(): CliIO {
+  if (processIO) return processIO;
+  const out = guardedWriter(process.stdout);
+  const err = guardedWriter(process.stderr);
+  processIO = {
+    out: (t) => out(`${t}\n`),
+    err: (t) => err(`${t}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+    ...(process.stderr.isTTY ? { tty: { write: err, columns: process.stderr.columns || 100 } } : {}),
+  };
+  return processIO;
+}
+
+/**
+ * A writer for stdout or stderr. When the reader goes away (`sluice run ... | head -3` gives EPIPE) or the
+ * stream fails otherwise, later output is dropped: the run goes on and records its state, and a
+ * read-only command finishes quietly. Without the listener, Node turns EPIPE into an uncaught exception
+ * that kills the process mid-run and leaves the run `running`.
+ */
+function guardedWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', () => { closed = true; });
+  return (text) => {
+    if (closed || stream.destroyed) return;
+    try { stream.write(text); } catch { closed = true; }
+  };
+}
 
 class UsageError extends SluiceError {
-  constructor(message: string) { super(message, { code: 'USAGE' }); }
+  constructor(message: string, hint?: string) { super(message, { code: 'USAGE', ...(hint ? { hint } : {}) }); }
 }
 
 const HELP = `sluice: batch machine learning pipelines
@@ -53,10 +84,14 @@ Usage:
   sluice datasets [--json]
   sluice datasets show <name>[@version] [--json]
   sluice models [--json]
+  sluice models show <name> [--json]
+  sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
 
-State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.`;
+State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.
+SLUICE_LOG_LEVEL (debug, info, warn, error, silent; default info) sets what is logged to stderr.
+Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.`;
 
-export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+export async function main(argv: string[], io: CliIO = stdio()): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -76,30 +111,41 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       },
     });
   } catch (err) {
-    io.err(`sluice: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    io.err(`sluice: ${errorMessage(err)}\n\n${HELP}`);
     return 2;
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values.help || !command) { io.out(HELP); return command || values.help ? 0 : 2; }
-  const config = loadConfig({ ...io.env, SLUICE_HOME: resolve(io.cwd, io.env.SLUICE_HOME || '.sluice') });
   try {
+    const logger = createLogger(parseLogLevel(io.env.SLUICE_LOG_LEVEL, 'info'), io.err);
+    const config = loadConfig({ ...io.env, SLUICE_HOME: resolve(io.cwd, io.env.SLUICE_HOME || '.sluice') });
+    const stores = { config, logger };
     switch (command) {
       case 'run': return await cmdRun(rest, values, config, io);
-      case 'runs': return await withStore(config, (s) => (rest[0] === 'show' ? cmdRunShow(s, rest[1], values.json, io) : cmdRuns(s, values, io)));
-      case 'datasets': return await withStore(config, (s) => (rest[0] === 'show' ? cmdDatasetShow(s, rest[1], values.json, io) : cmdDatasets(s, values.json, io)));
-      case 'models': return await withStore(config, async (s) => (rest[0] === 'export' ? cmdModelsExport(s, await openArtifactStore({ home: config.home, root: config.artifactRoot }), rest.slice(1), values, io) : cmdModels(s, values.json, io)));
-      default: throw new UsageError(`unknown command "${command}"`);
+      case 'runs': return await withStore(stores, (s) => (rest[0] === 'show' ? cmdRunShow(s, rest[1], values.json, io) : cmdRuns(s, values, io)));
+      case 'datasets': return await withStore(stores, (s, a) => (rest[0] === 'show' ? cmdDatasetShow(s, rest[1], values.json, io) : cmdDatasets(s, a, values.json, io)));
+      case 'models': return await withStore(stores, (s, a) => (rest[0] === 'show' ? cmdModelShow(s, rest[1], values.json, io) : rest[0] === 'export' ? cmdModelsExport(s, a, rest.slice(1), values, io) : cmdModels(s, values.json, io)));
+      default: throw new UsageError(`unknown command "${command}"`, 'Run `sluice --help` for the commands.');
     }
   } catch (err) {
     reportError(err, values.verbose, io);
-    return err instanceof UsageError || (err instanceof SluiceError && err.code === 'USAGE') ? 2 : 1;
+    return isUsageError(err) ? 2 : 1;
   }
 }
 
-async function withStore(config: SluiceConfig, fn: (store: MetadataStore) => Promise<number>): Promise<number> {
+function isUsageError(err: unknown): boolean {
+  return err instanceof SluiceError && err.code === 'USAGE';
+}
+
+async function withStore(opts: { config: SluiceConfig; logger: Logger }, fn: (store: MetadataStore, artifacts: ArtifactStore) => Promise<number>): Promise<number> {
+  const { config, logger } = opts;
   const store = await openMetadataStore({ home: config.home, ...(config.databaseUrl ? { url: config.databaseUrl } : {}) });
-  try { return await fn(store); } finally { await store.close(); }
+  logger.debug(`metadata store ${store.description}`);
+  try {
+    const artifacts = await openArtifactStore({ home: config.home, root: config.artifactRoot });
+    return await fn(store, artifacts);
+  } finally { await store.close(); }
 }
 
 async function loadPipeline(file: string, cwd: string): Promise<PipelineGraph> {
@@ -110,9 +156,12 @@ async function loadPipeline(file: string, cwd: string): Promise<PipelineGraph> {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
     if (err instanceof SluiceError) throw err;
-    throw new SluiceError(`Could not load pipeline file ${file}: ${err instanceof Error ? err.message : String(err)}`, { code: 'PIPELINE_LOAD', cause: err });
+    const hint = moduleScopeHint(path);
+    throw new SluiceError(`Could not load pipeline file ${file}: ${errorMessage(err)}`, { code: 'PIPELINE_LOAD', cause: err, ...(hint ? { hint } : {}) });
   }
-  const exported = mod['default'] ?? mod['pipeline'];
+  // A file read as CommonJS (no "type": "module" above it) arrives as { default: module.exports }.
+  const cjs = mod['default'] as Record<string, unknown> | undefined;
+  const exported = mod['pipeline'] ?? (isPipelineLike(cjs) ? cjs : cjs?.['default'] ?? cjs?.['pipeline']);
   // Duck-typed rather than instanceof: the file may import its own copy of sluice.
   if (exported instanceof PipelineBuilder || (exported && typeof (exported as { build?: unknown }).build === 'function')) {
     return (exported as PipelineBuilder<Params, Record<string, unknown>>).build();
@@ -123,19 +172,57 @@ async function loadPipeline(file: string, cwd: string): Promise<PipelineGraph> {
   });
 }
 
+function isPipelineLike(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (typeof (v as { build?: unknown }).build === 'function' || ('steps' in v && 'order' in v));
+}
+
+/**
+ * Node reads a .ts or .js file as CommonJS unless the nearest package.json says `"type": "module"`; in
+ * CommonJS, top-level await and some ESM-only imports fail. When a load fails in such a folder, this
+ * says what to change.
+ */
+function moduleScopeHint(path: string): string | undefined {
+  if (!['.ts', '.js', '.tsx', '.jsx'].includes(extname(path))) return undefined;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      let type: unknown;
+      try { type = (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type; } catch { return undefined; }
+      if (type === 'module') return undefined;
+      return `Node reads ${path} as CommonJS because ${pkg} has no "type": "module". Add "type": "module" to that package.json, or rename the file to ${extname(path) === '.ts' || extname(path) === '.tsx' ? '.mts' : '.mjs'}.`;
+    }
+    if (dirname(dir) === dir) {
+      return `Node reads ${path} as CommonJS because no package.json above it says "type": "module". Create ${join(dirname(path), 'package.json')} with {"type": "module"}, or rename the file to ${extname(path) === '.ts' || extname(path) === '.tsx' ? '.mts' : '.mjs'}.`;
+    }
+  }
+}
+
 async function cmdRun(rest: string[], values: { param?: string[] | undefined; partition?: string | undefined; json?: boolean | undefined; verbose?: boolean | undefined }, config: SluiceConfig, io: CliIO): Promise<number> {
   const file = rest[0];
   if (!file) throw new UsageError('sluice run needs a pipeline file: sluice run <pipeline.ts>');
-  const params: Record<string, string> = {};
+  const given: Record<string, string> = {};
   for (const p of values.param ?? []) {
     const eq = p.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--param expects key=value, got "${p}"`);
-    params[p.slice(0, eq)] = p.slice(eq + 1);
+    if (eq <= 0) throw new UsageError(`--param expects key=value, got "${p}"`, 'Write it as --param name=value, e.g. --param limit=100.');
+    given[p.slice(0, eq)] = p.slice(eq + 1);
   }
+  const progress = values.json ? undefined : createProgressReporter(io);
+  const logger = createLogger(parseLogLevel(io.env.SLUICE_LOG_LEVEL, 'info'), progress ? progress.line : io.err);
   const graph = await loadPipeline(file, io.cwd);
+  logger.debug(`pipeline "${graph.name}" from ${resolve(io.cwd, file)}: steps ${graph.order.join(', ')}`);
+  // Params are checked before anything is opened or recorded: a bad one is bad usage (exit 2).
+  let params: Params;
+  try {
+    params = resolveParams(graph, given);
+  } catch (err) {
+    if (!(err instanceof SluiceError)) throw err;
+    const declared = Object.entries(graph.params).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+    throw new UsageError(err.message, err.hint ?? `Pipeline "${graph.name}" declares these params (with their defaults): ${declared || '(none)'}.`);
+  }
   const store = await openMetadataStore({ home: config.home, ...(config.databaseUrl ? { url: config.databaseUrl } : {}) });
   const artifacts = await openArtifactStore({ home: config.home, root: config.artifactRoot });
   const engine = await openEngine({ tempDirectory: resolve(config.home, 'duckdb-tmp') });
+  logger.debug(`metadata store ${store.description}, artifacts ${artifacts.description}`);
   const controller = new AbortController();
   const runId = newId('run');
   let signals = 0;
@@ -152,11 +239,10 @@ async function cmdRun(rest: string[], values: { param?: string[] | undefined; pa
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const reporter = values.json ? undefined : createProgressReporter();
     const result = await runPipeline(graph, {
-      store, artifacts, engine, params, runId, signal: controller.signal,
+      store, artifacts, engine, params, runId, signal: controller.signal, logger,
       partition: values.partition ?? null,
-      ...(reporter ? { onEvent: reporter } : {}),
+      ...(progress ? { onEvent: progress.onEvent } : {}),
     });
     if (values.json) {
       io.out(JSON.stringify({ runId: result.runId, state: result.state, tasks: result.tasks, error: result.error?.message ?? null }, null, 2));
@@ -220,12 +306,26 @@ async function cmdRunShow(store: MetadataStore, id: string | undefined, json: bo
   return 0;
 }
 
-async function cmdDatasets(store: MetadataStore, json: boolean | undefined, io: CliIO): Promise<number> {
+/**
+ * `sluice datasets`: one line per dataset. `rows` is the current content: for a partitioned dataset the
+ * latest live version of each partition (`catalog.current`), not only the newest version's partition.
+ */
+async function cmdDatasets(store: MetadataStore, artifacts: ArtifactStore, json: boolean | undefined, io: CliIO): Promise<number> {
   const datasets = await store.listDatasets();
-  if (json) { io.out(JSON.stringify(datasets, null, 2)); return 0; }
+  const catalog = new DatasetCatalog(store, artifacts);
+  const rows = await Promise.all(datasets.map(async (d) => {
+    const current = await catalog.current(d.dataset);
+    const parts = current?.parts ?? [];
+    return {
+      latest: d,
+      current: { rows: current?.rowCount ?? 0, partitions: parts.filter((p) => p.partition !== null).length, versions: parts.map((p) => p.version) },
+    };
+  }));
+  if (json) { io.out(JSON.stringify(rows.map(({ latest, current }) => ({ ...latest, current })), null, 2)); return 0; }
   if (datasets.length === 0) { io.out('no datasets yet'); return 0; }
-  io.out(table(['dataset', 'version', 'rows', 'columns', 'created', 'run', 'step'], datasets.map((d) => [
-    d.dataset, String(d.version), formatNumber(d.rowCount), String(d.schema.length), formatTime(d.createdAt), d.runId ?? '', d.step ?? '',
+  io.out(table(['dataset', 'latest', 'rows', 'partitions', 'columns', 'created', 'run', 'step'], rows.map(({ latest: d, current }) => [
+    d.dataset, `v${d.version}`, formatNumber(current.rows), current.partitions > 0 ? String(current.partitions) : '-', String(d.schema.length),
+    formatTime(d.createdAt), d.runId ?? '', d.step ?? '',
   ])));
   return 0;
 }
@@ -294,30 +394,80 @@ function sparkline(histogram: unknown): string {
   return shares.map((x) => (max > 0 ? blocks[Math.min(8, Math.ceil((8 * x) / max))] : ' ')).join('');
 }
 
+/** `sluice models`: one line per model with its latest version, how many versions it has, and its aliases. */
 async function cmdModels(store: MetadataStore, json: boolean | undefined, io: CliIO): Promise<number> {
   const models = await store.listModels();
-  const rows = await Promise.all(models.map(async (m) => ({ model: m, aliases: await store.getModelAliases(m.model) })));
+  const rows = await Promise.all(models.map(async (m) => ({
+    model: m, versions: (await store.listModelVersions(m.model)).length, aliases: await store.getModelAliases(m.model),
+  })));
   if (json) { io.out(JSON.stringify(rows, null, 2)); return 0; }
   if (rows.length === 0) { io.out('no models yet'); return 0; }
-  io.out(table(['model', 'version', 'aliases', 'metrics', 'created', 'run'], rows.map(({ model, aliases }) => [
-    model.model, String(model.version),
-    Object.entries(aliases).map(([a, v]) => `${a}=v${v}`).join(', '),
-    Object.entries(model.metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join(' '),
-    formatTime(model.createdAt), model.runId ?? '',
+  io.out(table(['model', 'latest', 'versions', 'aliases', 'metrics (latest)', 'created', 'run'], rows.map(({ model, versions, aliases }) => [
+    model.model, `v${model.version}`, String(versions), formatAliases(aliases),
+    formatMetrics(model.metrics), formatTime(model.createdAt), model.runId ?? '',
   ])));
+  io.out('\n`sluice models show <name>` lists every version with its metrics, aliases and lineage.');
   return 0;
+}
+
+/** `sluice models show <name>`: every version, newest first, with metrics, aliases, params and lineage. */
+async function cmdModelShow(store: MetadataStore, name: string | undefined, json: boolean | undefined, io: CliIO): Promise<number> {
+  if (!name) throw new UsageError('sluice models show needs a model name', 'List the models with `sluice models`.');
+  const versions = await store.listModelVersions(name);
+  if (versions.length === 0) {
+    const known = (await store.listModels()).map((m) => m.model);
+    throw new SluiceError(`No model named "${name}"`, {
+      code: 'NOT_FOUND',
+      hint: known.length ? `Known models: ${known.join(', ')}.` : 'No models are registered yet: a step registers one with ctx.models.register.',
+    });
+  }
+  const aliases = await store.getModelAliases(name);
+  const aliasesOf = (v: number): string[] => Object.entries(aliases).filter(([, n]) => n === v).map(([a]) => a);
+  const datasetNames = new Map<string, string>();
+  for (const id of new Set(versions.flatMap((v) => v.inputs))) {
+    const d = await store.getDatasetVersionById(id);
+    datasetNames.set(id, d ? `${d.dataset}@${d.version}${d.partition ? ` (${d.partition})` : ''}` : id);
+  }
+  const lineage = (v: ModelVersionRecord): string[] => v.inputs.map((id) => datasetNames.get(id) ?? id);
+  if (json) {
+    io.out(JSON.stringify({ model: name, aliases, versions: versions.map((v) => ({ ...v, aliases: aliasesOf(v.version), trainedOn: lineage(v) })) }, null, 2));
+    return 0;
+  }
+  io.out(`model ${name}: ${versions.length} version(s)${Object.keys(aliases).length ? `; aliases ${formatAliases(aliases)}` : ''}`);
+  for (const v of versions) {
+    const a = aliasesOf(v.version);
+    io.out(`\nv${v.version}${a.length ? ` (${a.join(', ')})` : ''}  created ${formatTime(v.createdAt)}${v.runId ? `  run ${v.runId}` : ''}${v.step ? `  step ${v.step}` : ''}`);
+    io.out(`  metrics: ${formatMetrics(v.metrics) || '-'}`);
+    if (Object.keys(v.params).length) io.out(`  params: ${JSON.stringify(v.params)}`);
+    io.out(`  trained on: ${lineage(v).join(', ') || '-'}`);
+    io.out(`  artifact: ${v.artifact}`);
+  }
+  return 0;
+}
+
+function formatAliases(aliases: Record<string, number>): string {
+  return Object.entries(aliases).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([a, v]) => `${a}=v${v}`).join(', ');
+}
+
+function formatMetrics(metrics: Record<string, number>): string {
+  return Object.entries(metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join(' ');
 }
 
 /** One paragraph: what failed and where, and the way out; the stack only with --verbose. */
 function reportError(err: unknown, verbose: boolean | undefined, io: CliIO): void {
-  const e = err instanceof Error ? err : new Error(String(err));
-  let text = `error: ${e.message}`;
+  const e = toError(err);
+  let text = `error: ${errorMessage(err)}`;
   if (e instanceof SluiceError && e.hint) text += `\n  hint: ${e.hint}`;
   else if (e.cause instanceof SluiceError && e.cause.hint) text += `\n  hint: ${e.cause.hint}`;
-  if (verbose) {
+  if (isUsageError(e)) {
+    text += '\n  (`sluice --help` shows the usage)';
+  } else if (verbose) {
     text += `\n\n${e.stack ?? ''}`;
     let cause = e.cause;
-    while (cause instanceof Error) { text += `\ncaused by: ${cause.stack ?? cause.message}`; cause = cause.cause; }
+    while (cause !== undefined && cause !== null) {
+      text += `\ncaused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : errorMessage(cause)}`;
+      cause = cause instanceof Error ? cause.cause : undefined;
+    }
   } else {
     text += '\n  (run with --verbose for the stack)';
   }

@@ -2,6 +2,8 @@
  * Sluice's few error classes. Every message names what and where (file, row, column, step, run),
  * and `cause` keeps the underlying error. `hint` is the way out, printed by the CLI.
  */
+import { inspect } from 'node:util';
+
 export interface SluiceErrorOptions {
   code?: string;
   hint?: string;
@@ -48,6 +50,49 @@ export class CancelledError extends SluiceError {
   }
 }
 
+/**
+ * The message of anything thrown. JavaScript may throw any value: an Error gives its message, anything
+ * else is described with its type and its JSON (`a non-Error value was thrown (object): {"code":7}`),
+ * never `[object Object]`.
+ */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (isErrorLike(err)) return err.message || err.name || 'Error (no message)';
+  return describeThrown(err);
+}
+
+/** Anything thrown, as an Error: Errors pass through; other values are wrapped (the value kept as `cause`). */
+export function toError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  if (isErrorLike(err)) {
+    const e = new Error(err.message || err.name);
+    e.name = err.name;
+    if (err.stack) e.stack = err.stack;
+    return e;
+  }
+  return new Error(describeThrown(err), { cause: err });
+}
+
+/** Errors from another realm (a vm context, a structured clone) fail `instanceof Error` but have the shape. */
+function isErrorLike(err: unknown): err is Error {
+  if (err instanceof Error) return true;
+  return typeof err === 'object' && err !== null && typeof (err as Error).message === 'string' && typeof (err as Error).name === 'string' && typeof (err as Error).stack === 'string';
+}
+
+function describeThrown(value: unknown): string {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return `a non-Error value was thrown (${type}): ${preview(value)}`;
+}
+
+function preview(value: unknown): string {
+  let text: string | undefined;
+  if (typeof value === 'string') text = JSON.stringify(value);
+  else if (typeof value === 'bigint') text = `${value}n`;
+  else if (typeof value === 'symbol' || typeof value === 'function' || value === undefined) text = undefined;
+  else {
+    try { text = JSON.stringify(value); } catch { text = undefined; }
+    // JSON drops what it cannot show: an object of functions or symbols reads as {}; inspect shows them.
+    if (text === '{}' && typeof value === 'object' && value !== null && Reflect.ownKeys(value).length > 0) text = undefined;
+  }
+  text ??= inspect(value, { depth: 3, breakLength: Infinity });
+  return text.length > 1000 ? `${text.slice(0, 1000)}... (${text.length} characters)` : text;
 }

@@ -23,7 +23,8 @@ import { newId } from '../core/ids.ts';
 import type { ColumnSchema, Engine } from '../engine/index.ts';
 import { parquetScanSql, quoteIdent, readParquetSql } from '../engine/index.ts';
 import { Frame } from '../frame/frame.ts';
-import type { ArtifactStore, DatasetVersionRecord, Json, MetadataStore } from '../store/types.ts';
+import type { ArtifactStore, DatasetVersionRecord, MetadataStore } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { profileDataset } from './profile.ts';
 import { checkRetention, versionsToExpire, type RetentionPolicy } from './retention.ts';
 
@@ -116,6 +117,7 @@ export class DatasetCatalog {
    */
   async stage(engine: Engine, name: string, source: string | Frame, lineage: Lineage, options: StageOptions = {}): Promise<StagedDataset> {
     checkName(name);
+    if (options.retention) checkRetention(options.retention);
     const id = newId('dsv');
     const tmp = this.tempFile(id);
     let sql: string;
@@ -151,8 +153,15 @@ export class DatasetCatalog {
    * provides what it already knows (schema, row count, profile) so nothing is read again.
    */
   async stageFile(name: string, file: string, info: StageOptions & { id?: string; schema: ColumnSchema[]; rowCount: number | Promise<number>; profile: Json | Promise<Json>; lineage: Lineage }): Promise<StagedDataset> {
-    checkName(name);
-    if (info.retention) checkRetention(info.retention);
+    try {
+      checkName(name);
+      if (info.retention) checkRetention(info.retention);
+    } catch (err) {
+      // The caller's profile may still be running: its outcome no longer matters, and must not surface
+      // later as an unhandled rejection.
+      for (const p of [info.profile, info.rowCount]) if (p instanceof Promise) p.catch(() => {});
+      throw err;
+    }
     // Hashing the file (Node) and profiling (DuckDB's threads) overlap when the caller passes promises.
     const [artifact, profile, rowCount] = await Promise.all([this.#artifacts.putFile(file), info.profile, info.rowCount]);
     const meta: { [key: string]: Json } = { ...(info.meta ?? {}) };
@@ -261,8 +270,11 @@ export function datasetSql(ref: DatasetRef | StagedDataset | DatasetSnapshot): s
   return readParquetSql(ref.path);
 }
 
-export function checkName(name: string): void {
-  if (!NAME.test(name)) {
-    throw new SluiceError(`Dataset name ${JSON.stringify(name)} is not valid`, { code: 'BAD_NAME', hint: 'Use letters, digits, "_", "-" and "."; start with a letter or "_".' });
+/** Refuses a name that is not a valid dataset name; `what` names its role in the message ("Quarantine name"). */
+export function checkName(name: string, what = 'Dataset name'): void {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new SluiceError(`${what} ${JSON.stringify(name)} is not valid`, {
+      code: 'BAD_NAME', context: { name: String(name) }, hint: 'Use letters, digits, "_", "-" and "."; start with a letter or "_".',
+    });
   }
 }

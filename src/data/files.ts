@@ -4,7 +4,9 @@
  * hive-style partition values from folders such as `month=2001-01/`.
  *
  * Globs are expanded here rather than by DuckDB so that ingest knows the exact file list it read (for
- * lineage and fingerprints) and can say which pattern matched nothing.
+ * lineage and fingerprints) and can say which pattern matched nothing; the readers then pass DuckDB
+ * exact paths (engine/readers.ts escapes glob characters). A path naming an existing file or folder is
+ * taken as it is, even when its name holds glob characters (`x[1].csv`).
  *
  * @example
  * const files = await listFiles('data/flights/month=*\/*.csv');
@@ -34,7 +36,10 @@ export async function listFiles(patterns: string | readonly string[], options: {
   const seen = new Map<string, SourceFile>();
   for (const pattern of list) {
     const abs = isAbsolute(pattern) ? pattern : resolve(cwd, pattern);
-    const found = GLOB_CHARS.test(pattern) ? await expandGlob(abs) : await single(abs);
+    // A path that names an existing file or folder is read exactly, glob characters and all
+    // (`x[1].csv`, `y*.csv`); only a path that names nothing is a pattern.
+    const exact = GLOB_CHARS.test(pattern) ? await single(abs) : null;
+    const found = exact && exact.length > 0 ? exact : GLOB_CHARS.test(pattern) ? await expandGlob(abs) : await single(abs);
     if (found.length === 0) {
       throw new DataError(`No files match ${JSON.stringify(pattern)}`, {
         code: 'NO_FILES', context: { file: abs }, hint: 'Check the path and pattern (globs: *, **, ?, [abc], {a,b}); patterns are relative to the working directory.',
@@ -55,9 +60,22 @@ export function hivePartition(root: string, path: string): Record<string, string
   const out: Record<string, string> = {};
   for (const seg of relative(root, path).split(sep).slice(0, -1)) {
     const eq = seg.indexOf('=');
-    if (eq > 0) out[decodeURIComponent(seg.slice(0, eq))] = decodeURIComponent(seg.slice(eq + 1));
+    if (eq > 0) out[decodePart(seg.slice(0, eq), seg, path)] = decodePart(seg.slice(eq + 1), seg, path);
   }
   return out;
+}
+
+/** Hive folder names are percent-encoded (`city=S%C3%A3o%20Paulo`); a broken escape names the folder. */
+function decodePart(text: string, folder: string, path: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    const bad = /%(?![0-9A-Fa-f]{2}).{0,2}/.exec(text)?.[0] ?? '%';
+    throw new DataError(`The partition folder "${folder}" in ${path} is not valid percent-encoding (at "${bad}")`, {
+      code: 'BAD_PARTITION_FOLDER', context: { file: path, folder },
+      hint: 'Hive partition folders encode special characters as %XX (UTF-8 bytes): write a literal "%" as %25, or rename the folder.',
+    });
+  }
 }
 
 async function single(path: string): Promise<SourceFile[]> {
@@ -78,7 +96,10 @@ async function single(path: string): Promise<SourceFile[]> {
 async function expandGlob(absPattern: string): Promise<SourceFile[]> {
   const parts = absPattern.split(sep);
   let rootParts = 0;
-  while (rootParts < parts.length && !GLOB_CHARS.test(parts[rootParts]!)) rootParts++;
+  // The fixed root: segments without glob characters, and folders that exist under their exact name
+  // (a project folder called `data[1]` is a folder, not a pattern).
+  while (rootParts < parts.length - 1 && (!GLOB_CHARS.test(parts[rootParts]!) || (await isFolder(parts.slice(0, rootParts + 1).join(sep))))) rootParts++;
+  if (rootParts === parts.length - 1 && !GLOB_CHARS.test(parts[rootParts]!)) rootParts++;
   const root = parts.slice(0, rootParts).join(sep) || sep;
   const segments = parts.slice(rootParts).map((p) => (p === '**' ? null : globToRegExp(p)));
   const out: SourceFile[] = [];
@@ -114,6 +135,10 @@ async function walk(dir: string, segments: (RegExp | null)[], i: number, root: s
     if (last) { if (!isDir) await addFile(path, root, out); }
     else if (isDir) await walk(path, segments, i + 1, root, out);
   }
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory(), () => false);
 }
 
 /** Hidden files and markers such as _SUCCESS are not data. */

@@ -1,5 +1,5 @@
 export {
-  DatasetCatalog, datasetSql, isDatasetRef, isDatasetSnapshot, isStagedDataset,
+  checkName, DatasetCatalog, datasetSql, isDatasetRef, isDatasetSnapshot, isStagedDataset,
   type DatasetRef, type DatasetSnapshot, type Lineage, type StagedDataset, type StageOptions,
 } from './catalog.ts';
 export { profileDataset, estimateDistinct, type ColumnProfile, type ProfileOptions } from './profile.ts';
@@ -7,7 +7,7 @@ export { arrow, csv, describeSource, json, ndjson, parquet, postgres, tsv } from
 export type { ArrowSource, CsvOptions, CsvSource, FileOptions, JsonOptions, JsonSource, ParquetSource, PostgresSource, Source } from './sources.ts';
 export { listFiles, filesFingerprint, hivePartition, type SourceFile } from './files.ts';
 export { openSource, type BatchFilter, type PartitionKey, type SourceReader, type SourceScan } from './read-source.ts';
-export { ingest, runIngest, type BatchWriter, type IngestRequest, type IngestResult } from './ingest.ts';
+export { checkIngestRequest, ingest, runIngest, type BatchWriter, type IngestRequest, type IngestResult } from './ingest.ts';
 export { planIngest, ingestStateOf, type IncrementalPolicy, type IngestBatch, type IngestPlan, type IngestState } from './ingest-plan.ts';
 export { FAILED_TYPE, quarantineName, rejectsAsQuarantineSql } from './quarantine.ts';
 export { writeVersion, type WriteVersionOptions } from './write-version.ts';

@@ -16,14 +16,14 @@
  * for (const s of result.staged) await catalog.commit(s);
  */
 import type { Engine } from '../engine/index.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import type { DatasetCatalog, Lineage, StagedDataset } from './catalog.ts';
 import { checkName } from './catalog.ts';
 import { planIngest, type IncrementalPolicy, type IngestBatch, type IngestPlan, type IngestState } from './ingest-plan.ts';
 import { quarantineName, rejectsAsQuarantineSql } from './quarantine.ts';
 import { openRelation, type OpenRelationOptions, type Relation } from './relation.ts';
 import { openSource, type SourceReader } from './read-source.ts';
-import type { RetentionPolicy } from './retention.ts';
+import { checkRetention, type RetentionPolicy } from './retention.ts';
 import type { Source } from './sources.ts';
 import { writeRelation } from './write-relation.ts';
 import { writeVersion } from './write-version.ts';
@@ -77,18 +77,25 @@ export async function ingest(engine: Engine, catalog: DatasetCatalog, request: I
   });
 }
 
+/** Names and options, checked before anything is read, so that a bad argument fails at once and cleanly. */
+export function checkIngestRequest(request: Pick<IngestRequest, 'dataset' | 'quarantine' | 'retention'>): void {
+  checkName(request.dataset);
+  checkName(request.quarantine ?? quarantineName(request.dataset), 'Quarantine name');
+  if (request.retention !== undefined) checkRetention(request.retention);
+}
+
 /**
  * The ingest loop shared by plain and validated ingest: plan, then open each batch as a relation
  * (`read.project` applied) and hand it to `write`.
  */
 export async function runIngest(
   engine: Engine, catalog: DatasetCatalog, request: IngestRequest,
-  read: Pick<OpenRelationOptions, 'project' | 'flags'> | undefined,
+  read: (Pick<OpenRelationOptions, 'project' | 'flags'> & { types?: Record<string, string> }) | undefined,
   write: BatchWriter,
 ): Promise<IngestResult> {
-  checkName(request.dataset);
+  checkIngestRequest(request);
   const log = request.log ?? (() => {});
-  const reader: SourceReader = openSource(request.source, request.cwd === undefined ? {} : { cwd: request.cwd });
+  const reader: SourceReader = openSource(request.source, { ...(request.cwd === undefined ? {} : { cwd: request.cwd }), ...(read?.types ? { types: read.types } : {}) });
   try {
     const plan = await planIngest(engine, catalog, request.dataset, reader, request.incremental ?? { by: 'snapshot' }, request.partitions ? { partitions: request.partitions } : {});
     for (const s of plan.skipped) log(`${s.partition ?? request.dataset}: skipped, ${s.reason}`);
@@ -96,7 +103,9 @@ export async function runIngest(
     const result: IngestResult = { dataset: request.dataset, staged: [], quarantined: [], skipped: plan.skipped, notes: plan.notes, rows: 0, quarantinedRows: 0 };
     for (const batch of plan.batches) {
       if (request.signal?.aborted) break;
-      const data = await openRelation(engine, reader, batch, { ...(read ?? {}), ...(request.signal ? { signal: request.signal } : {}) });
+      const data = await openRelation(engine, reader, batch, {
+        ...(read?.project ? { project: read.project } : {}), ...(read?.flags ? { flags: read.flags } : {}), ...(request.signal ? { signal: request.signal } : {}),
+      });
       try {
         const state: IngestState = { ...batch.state, sourceRows: data.rows + data.rejected };
         // Lineage names what was read: this batch's files (or the database).

@@ -21,7 +21,7 @@
 import { newId } from '../core/ids.ts';
 import type { ColumnSchema, Engine, Row } from '../engine/index.ts';
 import { quoteIdent } from '../engine/index.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 
 export interface ColumnProfile {
   [key: string]: Json;

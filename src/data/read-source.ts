@@ -8,18 +8,23 @@
  * with the sniffer off and strict parsing, so that a bad row fails with its file, line and column, or
  * is rejected into the quarantine when the source says onBadRows: 'quarantine'.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CancelledError, DataError, SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { ColumnSchema, Engine } from '../engine/index.ts';
 import {
-  checkSqlType, csvScanSql, jsonScanSql, openArrowFile, parquetScanSql, quoteIdent, quoteLiteral, sniffCsvSql,
+  checkSqlType, csvScanSql, openArrowFile, parquetScanSql, quoteIdent, quoteLiteral, sniffCsvSql,
   type AppendSchema, type CsvScanOptions, type FileScanOptions,
 } from '../engine/index.ts';
 import { openPostgresQuery, type PostgresBatch } from '../store/postgres-source.ts';
 import { brokenField, readCsvHead } from './csv-head.ts';
 import { filesFingerprint, listFiles, type SourceFile } from './files.ts';
 import { csvRejectError, readerError, type RejectRow } from './source-errors.ts';
-import { describeSource, type CsvSource, type FileOptions, type JsonSource, type PostgresSource, type Source } from './sources.ts';
+import type { ScanRejects } from './rejects.ts';
+import { jsonScan } from './json-scan.ts';
+import { describeSource, type CsvSource, type FileOptions, type PostgresSource, type Source } from './sources.ts';
 
 /** Which rows of the source a batch takes. Values are text, compared after a cast to the column's type. */
 export type BatchFilter =
@@ -38,8 +43,8 @@ export interface SourceScan {
   sql: string;
   schema: ColumnSchema[];
   files: SourceFile[];
-  /** CSV rows rejected by the parser (quarantine policy); filled once `sql` has been executed. */
-  rejects: { table: string; scan: string } | null;
+  /** Rows the reader set aside (onBadRows: 'quarantine'); complete once `sql` has been read. */
+  rejects: ScanRejects | null;
   /** A precise error for a failure while executing `sql` (file, line, column). */
   explain(err: unknown): Promise<SluiceError>;
   /** Row number and file columns added for `rowNumbers` (null when the reader cannot stream them). */
@@ -85,9 +90,19 @@ export const INTERNAL_PREFIX = '__sluice_';
 const RN_COL = '__sluice_rn';
 const FILE_COL = '__sluice_file';
 
-export function openSource(source: Source, options: { cwd?: string } = {}): SourceReader {
+export interface OpenSourceOptions {
+  /** Relative paths and globs resolve against this folder; default the process's. */
+  cwd?: string;
+  /**
+   * Column types for text formats (CSV, JSON), applied to the columns the data has (e.g. a suite's
+   * `columnType` expectations); the source's own `columns` win. Typed formats keep their types.
+   */
+  types?: Record<string, string>;
+}
+
+export function openSource(source: Source, options: OpenSourceOptions = {}): SourceReader {
   if (source.kind === 'postgres') return new PostgresReader(source);
-  return new FileReader(source, options.cwd);
+  return new FileReader(source, options.cwd, options.types ?? {});
 }
 
 class FileReader implements SourceReader {
@@ -97,7 +112,7 @@ class FileReader implements SourceReader {
   /** The unfiltered scan discovery queries run over (Arrow files are loaded once). */
   #scan: Promise<SourceScan> | undefined;
 
-  constructor(readonly source: Exclude<Source, PostgresSource>, readonly cwd: string | undefined) {
+  constructor(readonly source: Exclude<Source, PostgresSource>, readonly cwd: string | undefined, readonly types: Record<string, string>) {
     this.description = describeSource(source);
   }
 
@@ -116,10 +131,10 @@ class FileReader implements SourceReader {
     if (o.emptyFiles === 'skip') files = files.filter((f) => f.size > 0);
     if (files.length === 0) throw new DataError(`${this.description}: no files to read`, { code: 'NO_FILES', hint: 'Every file matched is empty or the partition has no files.' });
     const hive = hiveOptions(o);
-    let base: { sql: string; rejects: SourceScan['rejects']; explain: (err: unknown) => Promise<SluiceError> };
+    let base: { sql: string; rejects: SourceScan['rejects']; explain: (err: unknown) => Promise<SluiceError>; cleanup?: () => Promise<void> };
     switch (this.source.kind) {
-      case 'csv': base = await csvScan(engine, this.source, files, hive); break;
-      case 'json': base = jsonScan(this.source, files, hive); break;
+      case 'csv': base = await csvScan(engine, this.source, files, hive, this.types); break;
+      case 'json': base = await jsonScan(engine, this.source, files, hive, this.types); break;
       case 'parquet': {
         const paths = files.map((f) => f.path);
         let sql = parquetScanSql(paths, hive);
@@ -141,15 +156,22 @@ class FileReader implements SourceReader {
     } catch (err) {
       throw await base.explain(err);
     }
-    if (declared && this.source.kind !== 'csv') {
-      // CSV types are applied by the reader; for the others, cast declared columns (and insist they exist).
+    if (declared && (this.source.kind === 'parquet' || this.source.kind === 'arrow')) {
+      // CSV and JSON types are applied by their readers; for the others, cast declared columns (and insist they exist).
       sql = castDeclared(sql, schema, declared, this.description);
       schema = await engine.describe(`SELECT * FROM ${sql}`);
     }
     sql = applyFilter(sql, schema, options.filter);
     const streamed = options.rowNumbers === true && this.source.kind === 'parquet';
+    const rejects = base.rejects;
+    // Rows recovered after the first pass take the same filter as the others.
+    const recover = rejects?.recover?.bind(rejects);
+    const scanRejects: ScanRejects | null = rejects && recover ? {
+      sql: () => rejects.sql(), drop: () => rejects.drop(),
+      recover: async () => { const more = await recover(); return more === null ? null : applyFilter(`(SELECT * FROM ${more})`, schema, options.filter); },
+    } : rejects;
     return {
-      sql, schema: schema.filter((c) => !c.name.startsWith(INTERNAL_PREFIX)), files, rejects: base.rejects, explain: base.explain, cleanup: async () => {},
+      sql, schema: schema.filter((c) => !c.name.startsWith(INTERNAL_PREFIX)), files, rejects: scanRejects, explain: base.explain, cleanup: base.cleanup ?? (async () => {}),
       rowNumber: streamed ? quoteIdent(RN_COL) : null, fileColumn: streamed && files.length > 1 ? quoteIdent(FILE_COL) : null, isTable: false,
     };
   }
@@ -206,7 +228,7 @@ function hiveOptions(o: FileOptions): FileScanOptions {
   return out;
 }
 
-async function csvScan(engine: Engine, source: CsvSource, files: SourceFile[], hive: FileScanOptions): Promise<{ sql: string; rejects: SourceScan['rejects']; explain: (err: unknown) => Promise<SluiceError> }> {
+async function csvScan(engine: Engine, source: CsvSource, files: SourceFile[], hive: FileScanOptions, soft: Record<string, string>): Promise<{ sql: string; rejects: SourceScan['rejects']; explain: (err: unknown) => Promise<SluiceError> }> {
   const o = source.options;
   const dialect = { delimiter: o.delimiter ?? ',', quote: o.quote ?? '"', header: o.header ?? true, encoding: o.encoding ?? 'utf-8', ...(o.skipRows !== undefined ? { skipRows: o.skipRows } : {}) };
   const declared = Object.entries(o.columns ?? {}).map(([name, type]) => ({ name, type: checkSqlType(type, `column "${name}" of ${source.paths[0]}`) }));
@@ -214,6 +236,7 @@ async function csvScan(engine: Engine, source: CsvSource, files: SourceFile[], h
   const groups = new Map<string, { names: string[]; files: SourceFile[] }>();
   for (const f of files) {
     const head = await readCsvHead(f.path, dialect);
+    checkDuplicateNames(head.names, f.path);
     for (const d of declared) {
       if (dialect.header && !head.names.includes(d.name)) {
         throw new DataError(`File ${f.path} has no column "${d.name}" (its header has: ${head.names.map((n) => JSON.stringify(n)).join(', ')})`, {
@@ -233,12 +256,15 @@ async function csvScan(engine: Engine, source: CsvSource, files: SourceFile[], h
     ...(o.comment !== undefined ? { comment: o.comment } : {}),
     ...(o.dateFormat ? { dateFormat: o.dateFormat } : {}), ...(o.timestampFormat ? { timestampFormat: o.timestampFormat } : {}),
   };
-  const rejects = o.onBadRows === 'quarantine' ? { table: `${INTERNAL_PREFIX}rej_${newId('r').slice(2)}`, scan: `${INTERNAL_PREFIX}rejscan_${newId('r').slice(2)}` } : null;
+  const rejects = o.onBadRows === 'quarantine' ? rejectTables() : null;
   const reads: string[] = [];
   const plans: { files: string[]; columns: { name: string; type: string }[]; opts: CsvScanOptions }[] = [];
   for (const g of groups.values()) {
     const first = g.files[0]!.path;
-    const types = Object.fromEntries(declared.map((d) => [d.name, d.type]));
+    // Declared types, and the suite's for the columns this header has (checked like declared ones).
+    const softTypes = Object.entries(soft).filter(([n]) => g.names.includes(n) && !declared.some((d) => d.name === n))
+      .map(([n, t]) => [n, checkSqlType(t, `column "${n}" of the suite`)] as const);
+    const types = Object.fromEntries([...softTypes, ...declared.map((d) => [d.name, d.type] as const)]);
     let columns: { name: string; type: string }[];
     let dateFormat = o.dateFormat;
     let timestampFormat = o.timestampFormat;
@@ -289,12 +315,119 @@ async function csvScan(engine: Engine, source: CsvSource, files: SourceFile[], h
     }
     return readerError(err, files.map((f) => f.path), 'CSV');
   };
-  return { sql, rejects, explain };
+  return { sql, rejects: rejects ? new CsvRejects(engine, rejects, plans, files, hive, dialect) : null, explain };
+}
+
+function rejectTables(): { table: string; scan: string } {
+  const id = newId('r').slice(2);
+  return { table: `${INTERNAL_PREFIX}rej_${id}`, scan: `${INTERNAL_PREFIX}rejscan_${id}` };
+}
+
+/** A header naming one column twice cannot be read by name: say which, where, and what to do. */
+function checkDuplicateNames(names: readonly string[], path: string): void {
+  const seen = new Map<string, number>();
+  names.forEach((n, i) => {
+    // DuckDB's names are case-insensitive: "Amount" and "amount" are the same column.
+    const key = n.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new DataError(`File ${path} names the column "${n}" twice in its header (fields ${first + 1} and ${i + 1})`, {
+        code: 'DUPLICATE_COLUMN', context: { file: path, line: 1, column: n },
+        hint: 'Rename one of the two in the file, or read it with header: false and skipRows: 1 (the columns are then named column0, column1, ...).',
+      });
+    }
+    seen.set(key, i);
+  });
+}
+
+/**
+ * The rows a CSV read set aside (DuckDB's rejects tables), one row per bad line: DuckDB records one
+ * reject per broken field (a row three fields short is three rejects), so they are grouped by line.
+ *
+ * A quote that is never closed makes the parser swallow the rest of the file into one broken value;
+ * `recover` reads the lines after the broken one again, row by row (from a scratch copy of them, with
+ * line numbers mapped back), until no swallowed lines are left.
+ */
+class CsvRejects implements ScanRejects {
+  readonly #parts: { table: string; scan: string; file: string | null; lineOffset: number; examined: boolean }[];
+  #scratch: string | undefined;
+  #n = 0;
+
+  constructor(
+    readonly engine: Engine, first: { table: string; scan: string },
+    readonly plans: readonly { files: string[]; columns: { name: string; type: string }[]; opts: CsvScanOptions }[],
+    readonly files: readonly SourceFile[], readonly hive: FileScanOptions, readonly dialect: { delimiter: string; quote: string },
+  ) {
+    this.#parts = [{ ...first, file: null, lineOffset: 0, examined: false }];
+  }
+
+  sql(): string {
+    return this.#parts.map((p) => `SELECT ${p.file === null ? 's.file_path' : quoteLiteral(p.file)} AS file, CAST(e.line + ${p.lineOffset} AS BIGINT) AS line,
+        CAST(NULL AS BIGINT) AS record, any_value(${rawLineSql('e')}) AS raw, list(DISTINCT ${csvReasonSql('e')} ORDER BY ${csvReasonSql('e')}) AS reasons
+      FROM ${quoteIdent(p.table)} e JOIN ${quoteIdent(p.scan)} s USING (scan_id, file_id)
+      GROUP BY s.file_path, e.line, e.line_byte_position`).join(' UNION ALL ');
+  }
+
+  async recover(): Promise<string | null> {
+    const reads: string[] = [];
+    for (const part of this.#parts.filter((p) => !p.examined)) {
+      part.examined = true;
+      const swallowed = await this.engine.rows(`SELECT s.file_path AS file, e.line, e.csv_line AS raw FROM ${quoteIdent(part.table)} e JOIN ${quoteIdent(part.scan)} s USING (scan_id, file_id)
+        WHERE e.error_type = 'UNQUOTED VALUE' ORDER BY e.line`);
+      for (const r of swallowed) {
+        const text = String(r['raw'] ?? '').replace(/^[\r\n]+/, '');
+        const nl = text.indexOf('\n');
+        const rest = nl < 0 ? '' : text.slice(nl + 1);
+        if (rest.trim() === '') continue;
+        const file = part.file ?? String(r['file']);
+        const plan = this.plans.find((p) => p.files.includes(file));
+        if (!plan) continue;
+        this.#scratch ??= await mkdtemp(join(tmpdir(), 'sluice-csv-'));
+        const copy = join(this.#scratch, `rest-${++this.#n}.csv`);
+        await writeFile(copy, rest);
+        const tables = rejectTables();
+        this.#parts.push({ ...tables, file, lineOffset: part.lineOffset + Number(r['line']), examined: false });
+        // The scratch copy has no header and no hive folders: the file's own values are added back.
+        const { filenameColumn, hivePartitioning: _h, hiveTypes, ...opts } = plan.opts;
+        const extra = [
+          ...(this.hive.hivePartitioning ? Object.entries(this.files.find((f) => f.path === file)?.partition ?? {})
+            .map(([k, v]) => `CAST(${quoteLiteral(v)} AS ${hiveTypes?.[k] ?? 'VARCHAR'}) AS ${quoteIdent(k)}`) : []),
+          ...(filenameColumn ? [`${quoteLiteral(file)} AS ${quoteIdent(filenameColumn)}`] : []),
+        ];
+        const { skipRows: _s, ...rest0 } = opts;
+        reads.push(`SELECT *${extra.map((x) => `, ${x}`).join('')} FROM ${csvScanSql([copy], { ...rest0, header: false, hivePartitioning: false, rejects: tables })}`);
+      }
+    }
+    return reads.length === 0 ? null : `(${reads.join(' UNION ALL BY NAME ')})`;
+  }
+
+  async drop(): Promise<void> {
+    for (const p of this.#parts) await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(p.table)}; DROP TABLE IF EXISTS ${quoteIdent(p.scan)}`);
+    if (this.#scratch) await rm(this.#scratch, { recursive: true, force: true });
+  }
+}
+
+/** A reject's raw line: without line-ending characters (CRLF files), and only the first line of a value whose quote never closes. */
+function rawLineSql(e: string): string {
+  const trimmed = `regexp_replace(${e}.csv_line, '^[\r\n]+|[\r\n]+$', '', 'g')`;
+  return `CASE WHEN ${e}.error_type = 'UNQUOTED VALUE' THEN regexp_extract(${trimmed}, '^[^\r\n]*') ELSE ${trimmed} END`;
+}
+
+/** The quarantine reason of one DuckDB CSV reject. */
+function csvReasonSql(e: string): string {
+  return `CASE ${e}.error_type
+      WHEN 'CAST' THEN 'wrong type in column "' || coalesce(${e}.column_name, '?') || '": ' || regexp_replace(${e}.error_message, '^Error when converting column "[^"]*"\\. ', '')
+      WHEN 'MISSING COLUMNS' THEN 'ragged row: ' || ${e}.error_message
+      WHEN 'TOO MANY COLUMNS' THEN 'ragged row: ' || ${e}.error_message
+      WHEN 'UNQUOTED VALUE' THEN 'broken quoting: a quoted value is never closed'
+      WHEN 'INVALID ENCODING' THEN 'invalid UTF-8' || coalesce(' in column "' || ${e}.column_name || '"', '')
+      ELSE ${e}.error_type || ': ' || ${e}.error_message END`;
 }
 
 /** A row of DuckDB's reject table, with the broken column named even when DuckDB leaves it out. */
 export function rejectRow(r: Record<string, unknown>, columns: readonly { name: string }[], dialect: { delimiter: string; quote: string }): RejectRow {
-  const raw = r['csv_line'] === null || r['csv_line'] === undefined ? null : String(r['csv_line']);
+  // A CRLF file's raw line starts with the "\n" of the line before: line endings are not part of it.
+  const raw = r['csv_line'] === null || r['csv_line'] === undefined ? null : String(r['csv_line']).replace(/^[\r\n]+|[\r\n]+$/g, '');
   const errorType = String(r['error_type'] ?? '');
   let column = r['column_name'] === null || r['column_name'] === undefined ? null : String(r['column_name']);
   if (errorType === 'UNQUOTED VALUE' && raw !== null) {
@@ -308,21 +441,8 @@ export function rejectRow(r: Record<string, unknown>, columns: readonly { name: 
   };
 }
 
-/** SQL (over the reject tables of a scan) giving quarantine rows: file, line, raw text and reason. */
-export function rejectsSql(rejects: { table: string; scan: string }): string {
-  return `SELECT s.file_path AS file, e.line, e.column_name, e.error_type, e.error_message, e.csv_line
-          FROM ${quoteIdent(rejects.table)} e JOIN ${quoteIdent(rejects.scan)} s USING (scan_id, file_id)`;
-}
 
 
-function jsonScan(source: JsonSource, files: SourceFile[], hive: FileScanOptions): { sql: string; rejects: null; explain: (err: unknown) => Promise<SluiceError> } {
-  const o = source.options;
-  const sql = jsonScanSql(files.map((f) => f.path), {
-    format: source.format, ...hive,
-    ...(o.dateFormat ? { dateFormat: o.dateFormat } : {}), ...(o.timestampFormat ? { timestampFormat: o.timestampFormat } : {}),
-  });
-  return { sql, rejects: null, explain: async (err) => readerError(err, files.map((f) => f.path), 'JSON') };
-}
 
 /**
  * Casts declared columns to their types, failing with the first row whose value does not convert

@@ -12,6 +12,7 @@ import { parquetScanSql, quoteIdent } from '../engine/index.ts';
 import { CancelledError, DataError, SluiceError } from '../core/errors.ts';
 import type { SourceFile } from './files.ts';
 import type { IngestBatch } from './ingest-plan.ts';
+import type { ScanRejects } from './rejects.ts';
 import { INTERNAL_PREFIX, type SourceReader } from './read-source.ts';
 
 export interface Relation {
@@ -29,12 +30,12 @@ export interface Relation {
   table: string | null;
   /** Names of the flag columns stored in `table` (see OpenRelationOptions.flags); null when not stored. */
   flags: string[] | null;
-  /** CSV rows the parser rejected (quarantine policy). */
-  rejects: { table: string; scan: string } | null;
+  /** Rows the reader set aside (quarantine policy). */
+  rejects: ScanRejects | null;
   files: SourceFile[];
   /** Rows in the batch that parsed. */
   rows: number;
-  /** Rows the CSV parser rejected (in `rejects`). */
+  /** Rows the reader set aside (in `rejects`). */
   rejected: number;
   /** A precise error (file, line, column) for a failure while reading `sql`. */
   explain(err: unknown): Promise<SluiceError>;
@@ -60,18 +61,21 @@ export async function openRelation(engine: Engine, reader: SourceReader, batch: 
     ...(batch.files ? { files: batch.files } : {}), filter: batch.filter, rowNumbers: true,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  let sql = scan.sql;
   let columns = scan.schema;
   const internal = [scan.rowNumber, scan.fileColumn].filter((c): c is string => c !== null);
   const projected = options.project?.(columns);
-  if (projected) {
-    sql = `(SELECT ${[...projected.select, ...internal.map((c) => `s0.${c}`)].join(', ')} FROM ${sql} AS s0)`;
-    columns = projected.columns;
-  }
-  if (batch.antiJoin && batch.antiJoin.paths.length > 0) {
-    const on = batch.antiJoin.key.map((k) => `e.${quoteIdent(k)} IS NOT DISTINCT FROM s.${quoteIdent(k)}`).join(' AND ');
-    sql = `(SELECT * FROM ${sql} AS s WHERE NOT EXISTS (SELECT 1 FROM ${parquetScanSql(batch.antiJoin.paths, { unionByName: true })} AS e WHERE ${on}))`;
-  }
+  if (projected) columns = projected.columns;
+  /** The batch's rows over a scan's table expression (the scan's own, or rows recovered after it). */
+  const wrap = (from: string): string => {
+    let sql = from;
+    if (projected) sql = `(SELECT ${[...projected.select, ...internal.map((c) => `s0.${c}`)].join(', ')} FROM ${sql} AS s0)`;
+    if (batch.antiJoin && batch.antiJoin.paths.length > 0) {
+      const on = batch.antiJoin.key.map((k) => `e.${quoteIdent(k)} IS NOT DISTINCT FROM s.${quoteIdent(k)}`).join(' AND ');
+      sql = `(SELECT * FROM ${sql} AS s WHERE NOT EXISTS (SELECT 1 FROM ${parquetScanSql(batch.antiJoin.paths, { unionByName: true })} AS e WHERE ${on}))`;
+    }
+    return sql;
+  };
+  const sql = wrap(scan.sql);
   const dataColumns = columns.filter((c) => !c.name.startsWith(INTERNAL_PREFIX));
   const internalColumns = columns.filter((c) => c.name.startsWith(INTERNAL_PREFIX));
   if (scan.rowNumber !== null) {
@@ -91,8 +95,13 @@ export async function openRelation(engine: Engine, reader: SourceReader, batch: 
   const table = quoteIdent(`${INTERNAL_PREFIX}batch_${newId('b').slice(2)}`);
   const onAbort = (): void => engine.interrupt();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  const select = [...columns.map((c) => quoteIdent(c.name)), ...flags.map((f) => `${f.sql} AS ${quoteIdent(f.name)}`)].join(', ');
   try {
-    await engine.run(`CREATE TEMP TABLE ${table} AS SELECT ${[...columns.map((c) => quoteIdent(c.name)), ...flags.map((f) => `${f.sql} AS ${quoteIdent(f.name)}`)].join(', ')} FROM ${sql}`);
+    await engine.run(`CREATE TEMP TABLE ${table} AS SELECT ${select} FROM ${sql}`);
+    // Rows the reader could not read in that pass (after an unclosed quote) join the batch now.
+    for (let more = await scan.rejects?.recover?.(); more; more = await scan.rejects?.recover?.()) {
+      await engine.run(`INSERT INTO ${table} BY NAME SELECT ${select} FROM ${wrap(more)}`);
+    }
   } catch (err) {
     if (options.signal?.aborted) throw new CancelledError(`Reading ${reader.description} was cancelled`, { cause: err });
     throw err instanceof CancelledError ? err : await scan.explain(err);
@@ -101,13 +110,13 @@ export async function openRelation(engine: Engine, reader: SourceReader, batch: 
     await scan.cleanup();
   }
   const rows = Number(await engine.scalar(`SELECT count(*) FROM ${table}`));
-  const rejected = scan.rejects ? Number(await engine.scalar(`SELECT count(*) FROM ${quoteIdent(scan.rejects.table)}`)) : 0;
+  const rejected = scan.rejects ? Number(await engine.scalar(`SELECT count(*) FROM (${scan.rejects.sql()})`)) : 0;
   return {
     sql: `(SELECT *, rowid AS ${RN} FROM ${table})`, columns: dataColumns, internal: internalColumns, rowNumber: RN, fileColumn: null, table,
     flags: flags.map((f) => f.name), rejects: scan.rejects, files: scan.files, rows, rejected, explain: scan.explain,
     drop: async () => {
       await engine.run(`DROP TABLE IF EXISTS ${table}`);
-      if (scan.rejects) await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(scan.rejects.table)}; DROP TABLE IF EXISTS ${quoteIdent(scan.rejects.scan)}`);
+      await scan.rejects?.drop();
     },
   };
 }

@@ -17,11 +17,16 @@ export interface RetentionPolicy {
 }
 
 export function checkRetention(policy: RetentionPolicy): RetentionPolicy {
-  if (policy.keepVersions !== undefined && !(Number.isInteger(policy.keepVersions) && policy.keepVersions >= 1)) {
-    throw new DataError(`retention.keepVersions must be an integer >= 1, got ${policy.keepVersions}`, { code: 'BAD_OPTION' });
+  if (typeof policy !== 'object' || policy === null) {
+    throw new DataError(`retention must be an object such as { keepVersions: 7 }, got ${JSON.stringify(policy)}`, { code: 'BAD_OPTION', hint: 'Give keepVersions (>= 1) and/or maxAgeDays (> 0).' });
   }
-  if (policy.maxAgeDays !== undefined && !(policy.maxAgeDays > 0)) {
-    throw new DataError(`retention.maxAgeDays must be > 0, got ${policy.maxAgeDays}`, { code: 'BAD_OPTION' });
+  if (policy.keepVersions !== undefined && !(Number.isInteger(policy.keepVersions) && policy.keepVersions >= 1)) {
+    throw new DataError(`retention.keepVersions must be an integer >= 1, got ${policy.keepVersions}`, {
+      code: 'BAD_OPTION', hint: 'The latest version of each partition is the dataset itself and is always kept: keepVersions: 1 keeps only it.',
+    });
+  }
+  if (policy.maxAgeDays !== undefined && !(typeof policy.maxAgeDays === 'number' && policy.maxAgeDays > 0)) {
+    throw new DataError(`retention.maxAgeDays must be a number > 0, got ${policy.maxAgeDays}`, { code: 'BAD_OPTION', hint: 'The latest version of each partition is kept whatever its age.' });
   }
   return policy;
 }

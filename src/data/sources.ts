@@ -42,8 +42,10 @@ export interface CsvOptions extends FileOptions {
   skipRows?: number;
   comment?: string;
   /**
-   * Columns that must be present, with their SQL types (BIGINT, DOUBLE, DATE, TIMESTAMP, VARCHAR...).
-   * Other columns keep the types DuckDB detects. A file without one of these columns is an error.
+   * Columns that must be present, with their SQL types (BIGINT, DOUBLE, DATE, TIMESTAMP, VARCHAR...),
+   * e.g. `{ amount: 'DOUBLE' }`. Other columns keep the types DuckDB detects; a suite's `columnType`
+   * expectations supply types for the columns the file has. A file without one of these columns is an
+   * error; a value that does not convert is a bad row (see onBadRows).
    */
   columns?: Record<string, string>;
   /**
@@ -55,10 +57,20 @@ export interface CsvOptions extends FileOptions {
 }
 
 export interface JsonOptions extends FileOptions {
-  /** Columns that must be present, with their SQL types. */
+  /**
+   * Columns that must be present, with their SQL types (the others keep the types DuckDB detects), e.g.
+   * `{ amount: 'DOUBLE', at: 'TIMESTAMP' }`. A suite's `columnType` expectations supply types too.
+   */
   columns?: Record<string, string>;
   dateFormat?: string;
   timestampFormat?: string;
+  /**
+   * Records that cannot be read (malformed JSON, a value that is not an object, a value that does not
+   * convert to its column's type): 'fail' (default) stops with an error naming file, line or record,
+   * column and raw text; 'quarantine' sets them aside with those and their reason and reads the rest.
+   * Every value of the file must be an object: an array or scalar among them is a bad record.
+   */
+  onBadRows?: 'fail' | 'quarantine';
 }
 
 export interface CsvSource { readonly kind: 'csv'; readonly paths: readonly string[]; readonly options: CsvOptions }

@@ -1,38 +1,41 @@
 /**
- * DuckDB -> Frame without a per-value JavaScript object.
+ * DuckDB -> Frame in one streamed pass, without a per-value JavaScript object.
  *
- * The query is materialized once into a temporary table; each VARCHAR column is dictionary-encoded
- * inside DuckDB (an ENUM type built from its distinct values, then `enum_code`), every other column is
- * cast to DOUBLE, so that each result chunk arrives as flat numeric vectors that are copied into
- * preallocated typed arrays.
+ * The query runs once, wrapped in a projection that casts every numeric, boolean and temporal column to
+ * DOUBLE inside DuckDB (in parallel, on its threads); text columns arrive as DuckDB's own 16-byte string
+ * records. While DuckDB produces the next chunks, each chunk's DOUBLE vectors are copied into typed
+ * arrays and each text vector is dictionary-encoded by `TextColumnEncoder` (a hash table over the string
+ * records themselves: a JavaScript string is made once per distinct value, not per row). Nothing is
+ * materialized in a temporary table, and there is no second scan for the distinct values.
  */
 import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
 import { DataError } from '../core/errors.ts';
 import { Frame, type Column, type NumberLogical } from '../frame/frame.ts';
-import { quoteIdent } from './sql.ts';
+import { BlockedArray } from './blocked-array.ts';
+import { TextColumnEncoder } from './text-encoder.ts';
 import type { ColumnSchema } from './types.ts';
 
-interface RawVector {
-  items: Float64Array | Int32Array;
+interface RawNumberVector {
+  items: Float64Array;
   validity: { data: BigUint64Array | null };
 }
 
 type Plan =
   | { kind: 'number'; name: string; expr: string; logical: NumberLogical }
-  | { kind: 'string'; name: string; expr: string; enumType: string; dictionary: string[] };
+  | { kind: 'string'; name: string; expr: string };
 
-let tempCounter = 0;
-
-function planNumber(name: string, type: string): Plan {
-  const q = quoteIdent(name);
+function planColumn(name: string, type: string, position: number): Plan {
+  // Positional references (#1, #2, ...) reach every column of the wrapped query, whatever its name.
+  const q = `#${position}`;
   const t = type.toUpperCase();
+  if (t === 'VARCHAR' || t.startsWith('ENUM')) return { kind: 'string', name, expr: t === 'VARCHAR' ? q : `CAST(${q} AS VARCHAR)` };
   if (t === 'BOOLEAN') return { kind: 'number', name, expr: `CAST(${q} AS DOUBLE)`, logical: 'bool' };
   if (t.startsWith('TIMESTAMP')) return { kind: 'number', name, expr: `CAST(epoch_ms(CAST(${q} AS TIMESTAMP)) AS DOUBLE)`, logical: 'timestamp' };
   if (t === 'DATE') return { kind: 'number', name, expr: `CAST(epoch_ms(CAST(${q} AS TIMESTAMP)) AS DOUBLE)`, logical: 'date' };
   if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(t)) {
     return { kind: 'number', name, expr: `CAST(${q} AS DOUBLE)`, logical: 'int' };
   }
-  if (/^(DOUBLE|FLOAT|REAL)$/.test(t) || t.startsWith('DECIMAL')) return { kind: 'number', name, expr: `CAST(${q} AS DOUBLE)`, logical: 'float' };
+  if (/^(DOUBLE|FLOAT|REAL)$/.test(t) || t.startsWith('DECIMAL')) return { kind: 'number', name, expr: t === 'DOUBLE' ? q : `CAST(${q} AS DOUBLE)`, logical: 'float' };
   throw new DataError(`Column "${name}" has type ${type}, which a Frame cannot hold`, {
     code: 'UNSUPPORTED_TYPE',
     context: { column: name, type },
@@ -46,75 +49,87 @@ export async function describe(conn: DuckDBConnection, sql: string): Promise<Col
 }
 
 export async function extractFrame(conn: DuckDBConnection, sql: string): Promise<Frame> {
-  const table = `__sluice_extract_${process.pid}_${++tempCounter}`;
-  const types: string[] = [];
-  await conn.run(`CREATE TEMP TABLE ${table} AS ${sql}`);
+  // The wrapped query names its columns as a table would (a duplicate name gets a suffix).
+  const wrapped = `(${sql}\n) AS __sluice_q`;
+  const schema = await describe(conn, `SELECT * FROM ${wrapped}`);
+  const plans = schema.map(({ name, type }, i) => planColumn(name, type, i + 1));
+  if (plans.length === 0) return new Frame([]);
+
+  const select = `SELECT ${plans.map((p) => p.expr).join(', ')} FROM ${wrapped}`;
+  const expected = await estimateRows(conn, select);
+  const numbers = plans.map((p) => (p.kind === 'number' ? new BlockedArray((k) => new Float64Array(k), expected) : null));
+  const texts = plans.map((p) => (p.kind === 'string' ? new TextColumnEncoder(expected) : null));
+  const result = await conn.stream(select);
+  // One fetch always in flight: the round trip through the native thread pool overlaps with the
+  // copying and encoding of the chunk before it.
+  let next = result.fetchChunk();
   try {
-    const schema = await describe(conn, `SELECT * FROM ${table}`);
-    const plans: Plan[] = [];
-    for (const { name, type } of schema) {
-      if (type.toUpperCase() === 'VARCHAR' || type.toUpperCase().startsWith('ENUM')) {
-        const enumType = `${table}_e${plans.length}`;
-        const q = quoteIdent(name);
-        // Dictionary in sorted order, built by DuckDB; rows then carry only an integer code.
-        await conn.run(`CREATE TYPE ${enumType} AS ENUM (SELECT DISTINCT CAST(${q} AS VARCHAR) FROM ${table} WHERE ${q} IS NOT NULL ORDER BY 1)`);
-        types.push(enumType);
-        const dictRows = await conn.runAndReadAll(`SELECT CAST(unnest(enum_range(NULL::${enumType})) AS VARCHAR)`);
-        const dictionary = (dictRows.getColumns()[0] ?? []).map((v) => String(v));
-        const expr = dictionary.length > 0 ? `CAST(enum_code(CAST(CAST(${q} AS VARCHAR) AS ${enumType})) AS INTEGER)` : `CAST(NULL AS INTEGER)`;
-        plans.push({ kind: 'string', name, expr, enumType, dictionary });
-      } else {
-        plans.push(planNumber(name, type));
+    while (true) {
+      const chunk = await next;
+      if (!chunk || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      const n = chunk.rowCount;
+      for (let c = 0; c < plans.length; c++) {
+        const vector = chunk.getColumnVector(c);
+        const text = texts[c];
+        if (text) text.append(vector, n);
+        else appendNumbers(vector, n, numbers[c]!);
       }
     }
-    const countReader = await conn.runAndReadAll(`SELECT count(*) FROM ${table}`);
-    const rows = Number(countReader.getColumns()[0]?.[0] ?? 0);
-    const outputs: (Float64Array | Int32Array)[] = plans.map((p) => (p.kind === 'number' ? new Float64Array(rows) : new Int32Array(rows)));
-    if (plans.length > 0 && rows > 0) {
-      const select = plans.map((p, i) => `${p.expr} AS c${i}`).join(', ');
-      const result = await conn.stream(`SELECT ${select} FROM ${table}`);
-      let offset = 0;
-      while (true) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        const n = chunk.rowCount;
-        for (let c = 0; c < plans.length; c++) {
-          copyVector(chunk.getColumnVector(c), outputs[c]!, offset, n);
-        }
-        offset += n;
-      }
-      if (offset !== rows) throw new Error(`extracted ${offset} rows where ${rows} were counted`);
-    }
-    const columns: [string, Column][] = plans.map((p, i) =>
-      p.kind === 'number'
-        ? [p.name, { kind: 'number', values: outputs[i] as Float64Array, logical: p.logical }]
-        : [p.name, { kind: 'string', codes: outputs[i] as Int32Array, dictionary: p.dictionary }],
-    );
-    return new Frame(columns);
   } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${table}`);
-    for (const t of types) await conn.run(`DROP TYPE IF EXISTS ${t}`);
+    // After a failure while encoding, the fetch in flight settles before the connection is used again.
+    await next.catch(() => null);
+  }
+  const columns: [string, Column][] = plans.map((p, i) =>
+    p.kind === 'number'
+      ? [p.name, { kind: 'number', values: numbers[i]!.finish(), logical: p.logical }]
+      : [p.name, { kind: 'string', ...texts[i]!.finish() }],
+  );
+  return new Frame(columns);
+}
+
+/** Most rows allocated up front on the planner's word (beyond it the columns grow by blocks). */
+const MAX_ESTIMATE = 1 << 24;
+
+/**
+ * DuckDB's estimate of the result's row count, exact for a plain scan of Parquet files or a table:
+ * the columns are then allocated once at their final size (no block joined at the end, half the
+ * memory traffic). Undefined when the plan gives none.
+ */
+async function estimateRows(conn: DuckDBConnection, select: string): Promise<number | undefined> {
+  try {
+    const reader = await conn.runAndReadAll(`EXPLAIN (FORMAT json) ${select}`);
+    const plan = JSON.parse(String(reader.getColumns()[1]?.[0] ?? '[]')) as { extra_info?: Record<string, unknown> }[];
+    const estimate = Number(plan[0]?.extra_info?.['Estimated Cardinality']);
+    return Number.isInteger(estimate) && estimate > 0 ? Math.min(estimate, MAX_ESTIMATE) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-/** Copies one DOUBLE or INTEGER vector into `out` at `offset`; nulls become NaN (numbers) or -1 (codes). */
-function copyVector(vector: DuckDBVector, out: Float64Array | Int32Array, offset: number, n: number): void {
-  // The node-api vectors keep their typed-array view and validity words private; reading them directly
-  // is what makes extraction a memcpy instead of n boxed values.
-  const raw = vector as unknown as RawVector;
-  out.set(raw.items.subarray(0, n), offset);
+/**
+ * Copies the first `n` values of a DOUBLE vector into `into`; nulls become NaN.
+ *
+ * The node-api vectors keep their typed-array view and validity words private; reading them directly is
+ * what makes extraction a memcpy instead of n boxed values.
+ */
+function appendNumbers(vector: DuckDBVector, n: number, into: BlockedArray<Float64Array>): void {
+  const raw = vector as unknown as RawNumberVector;
+  const at = into.reserve(n);
+  const out = into.block;
+  out.set(raw.items.subarray(0, n), at);
   const validity = raw.validity.data;
-  if (!validity) return;
-  const nullValue = out instanceof Float64Array ? NaN : -1;
-  const words = new Uint32Array(validity.buffer, validity.byteOffset, validity.length * 2);
-  for (let w = 0; w < words.length; w++) {
-    const word = words[w]!;
-    if (word === 0xffffffff) continue;
-    const base = w * 32;
-    for (let b = 0; b < 32; b++) {
-      const i = base + b;
-      if (i >= n) break;
-      if (((word >>> b) & 1) === 0) out[offset + i] = nullValue;
+  if (validity) {
+    const words = new Uint32Array(validity.buffer, validity.byteOffset, validity.length * 2);
+    for (let w = 0; w < words.length; w++) {
+      const word = words[w]!;
+      if (word === 0xffffffff) continue;
+      for (let b = 0; b < 32; b++) {
+        const i = w * 32 + b;
+        if (i >= n) break;
+        if (((word >>> b) & 1) === 0) out[at + i] = NaN;
+      }
     }
   }
+  into.commit(n);
 }

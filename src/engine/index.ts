@@ -3,4 +3,4 @@ export { quoteIdent, quoteLiteral, readParquetSql, sqlValue } from './sql.ts';
 export type { ColumnSchema } from './types.ts';
 export { type AppendSchema, type AppendType, type BatchColumn, type ColumnBatch, type FixedArray } from './append.ts';
 export { openArrowFile, type ArrowColumn, type ArrowFile } from './arrow-ipc.ts';
-export { checkSqlType, csvScanSql, jsonScanSql, parquetScanSql, sniffCsvSql, type CsvScanOptions, type FileScanOptions, type JsonScanOptions, type ParquetScanOptions } from './readers.ts';
+export { checkSqlType, csvScanSql, exactPath, jsonScanSql, parquetScanSql, sniffCsvSql, type CsvScanOptions, type FileScanOptions, type JsonScanOptions, type ParquetScanOptions } from './readers.ts';

@@ -3,6 +3,10 @@
  * options. Every path, column name and option value is quoted here, so nothing a user wrote reaches
  * SQL unquoted; type names are checked against a strict pattern because DuckDB has no way to quote them.
  *
+ * Paths are exact file paths (the data layer expands globs itself): DuckDB would glob them again, so a
+ * file named `x[1].csv` would read `x1.csv` and `y*.csv` every `y...` file. `exactPath` escapes the
+ * glob characters (`[*]`, `[?]`, `[[]`) so that DuckDB reads exactly the named file.
+ *
  * @example
  * const sql = csvScanSql(['/data/a.csv'], { delimiter: ';', types: { delay: 'BIGINT' } });
  * await engine.rows(`SELECT count(*) FROM ${sql}`);
@@ -53,6 +57,8 @@ export interface CsvScanOptions extends FileScanOptions {
 export interface JsonScanOptions extends FileScanOptions {
   /** 'newline_delimited' (NDJSON), 'array' (one top-level array) or 'auto'. */
   format?: 'auto' | 'newline_delimited' | 'array';
+  /** true: every value must be an object (a record); false: each value is one `json` column; default 'auto'. */
+  records?: boolean;
   columns?: readonly { name: string; type: string }[];
   dateFormat?: string;
   timestampFormat?: string;
@@ -111,13 +117,14 @@ export function sniffCsvSql(path: string, o: CsvScanOptions = {}): string {
   // sniff_csv takes one path (not a list) and no file options.
   const { unionByName: _u, filenameColumn: _f, hivePartitioning: _h, hiveTypes: _t, ...rest } = o;
   const full = csvScanSql([path], { ...rest, unionByName: false });
-  const list = `[${quoteLiteral(path)}]`;
-  return `sniff_csv(${quoteLiteral(path)}${full.slice('read_csv('.length + list.length, -1)})`;
+  const list = pathList([path]);
+  return `sniff_csv(${quoteLiteral(exactPath(path))}${full.slice('read_csv('.length + list.length, -1)})`;
 }
 
 export function jsonScanSql(paths: readonly string[], o: JsonScanOptions = {}): string {
   const args: string[] = [pathList(paths)];
   if (o.format !== undefined) args.push(`format = ${quoteLiteral(o.format)}`);
+  if (o.records !== undefined) args.push(`records = ${o.records}`);
   if (o.columns !== undefined) args.push(`columns = ${structOfTypes(o.columns, 'JSON column')}`);
   if (o.dateFormat !== undefined) args.push(`dateformat = ${quoteLiteral(o.dateFormat)}`);
   if (o.timestampFormat !== undefined) args.push(`timestampformat = ${quoteLiteral(o.timestampFormat)}`);
@@ -149,7 +156,15 @@ function fileArgs(paths: readonly string[], o: FileScanOptions): string[] {
 
 function pathList(paths: readonly string[]): string {
   if (paths.length === 0) throw new DataError('No files to read', { code: 'NO_FILES', hint: 'Check the path or glob pattern of the source.' });
-  return `[${paths.map(quoteLiteral).join(', ')}]`;
+  return `[${paths.map((p) => quoteLiteral(exactPath(p))).join(', ')}]`;
+}
+
+/**
+ * A file path DuckDB will not glob: each glob character becomes a one-character class (`x[1].csv` ->
+ * `x[[]1].csv`), which DuckDB matches literally and resolves without listing the folder.
+ */
+export function exactPath(path: string): string {
+  return path.replace(/[*?[]/g, (c) => `[${c}]`);
 }
 
 function structOfTypes(cols: readonly { name: string; type: string }[], what: string): string {

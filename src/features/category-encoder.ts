@@ -13,7 +13,7 @@
  */
 import { DataError } from '../core/errors.ts';
 import type { Frame, NumberColumn } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { registerTransformer, type FittedTransformer } from './transformer.ts';
 
 export interface CategoryEncoderOptions {

@@ -18,7 +18,7 @@
  */
 import { DataError } from '../core/errors.ts';
 import { Frame, type Column } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { checkDistinct, requireColumn } from './columns.ts';
 import { FeaturePipeline } from './feature-pipeline.ts';
 import { isFitted, loadTransformer, registerTransformer, transformerOutputs, type Fitted, type FittedTransformer, type TransformerFit } from './transformer.ts';

@@ -12,7 +12,7 @@
  */
 import { DataError } from '../core/errors.ts';
 import type { Column, Frame } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { checkDistinct, floatColumn, replaceColumns, requireColumn } from './columns.ts';
 import { registerTransformer, type FittedTransformer } from './transformer.ts';
 

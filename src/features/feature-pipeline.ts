@@ -13,7 +13,7 @@
  */
 import { DataError } from '../core/errors.ts';
 import type { Frame } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { isFitted, loadTransformer, registerTransformer, transformerOutputs, type Fitted, type FittedTransformer, type TransformerFit } from './transformer.ts';
 
 export class FeaturePipeline implements FittedTransformer {

@@ -15,7 +15,7 @@
  */
 import { DataError } from '../core/errors.ts';
 import type { Column, Frame } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { checkDistinct, floatColumn, replaceColumns, textInput } from './columns.ts';
 import { registerTransformer, type FittedTransformer } from './transformer.ts';
 

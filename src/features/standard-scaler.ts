@@ -9,7 +9,7 @@
  */
 import { DataError } from '../core/errors.ts';
 import type { Frame } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { checkDistinct, floatColumn, numericInput } from './columns.ts';
 import { registerTransformer, type FittedTransformer } from './transformer.ts';
 

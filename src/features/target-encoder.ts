@@ -18,7 +18,7 @@
  */
 import { DataError } from '../core/errors.ts';
 import type { Frame } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { checkDistinct, floatColumn, numericInput, textInput } from './columns.ts';
 import { kFoldAssignment, stratifiedKFoldAssignment } from './folds.ts';
 import { sortedCounts } from './one-hot-encoder.ts';

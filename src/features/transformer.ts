@@ -12,7 +12,7 @@
  */
 import { SluiceError } from '../core/errors.ts';
 import type { Frame } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 
 export interface FittedTransformer {
   readonly type: string;

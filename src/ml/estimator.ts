@@ -15,7 +15,7 @@
  */
 import { CancelledError, SluiceError } from '../core/errors.ts';
 import type { Frame } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { checkFitInput } from './input.ts';
 import { checkOptions, didYouMean, type OptionRules, type Renamed } from './spec.ts';
 

@@ -7,7 +7,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { SluiceError } from '../core/errors.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 
 export const MODEL_FORMAT = 'sluice.model/v1';
 

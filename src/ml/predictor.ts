@@ -13,7 +13,7 @@ import { DataError } from '../core/errors.ts';
 import type { Engine } from '../engine/index.ts';
 import { FeaturePipeline } from '../features/index.ts';
 import { Frame, numberColumn, stringColumn, type Column } from '../frame/frame.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { evaluateBinary, evaluateMulticlass, evaluateRegression, type BinaryMetrics, type MulticlassMetrics, type RegressionMetrics } from './evaluate.ts';
 import { loadEstimator, type ClassLabel, type Estimator, type PredictAsyncOptions, type Task } from './estimators.ts';
 import { codeLabels } from './labels.ts';

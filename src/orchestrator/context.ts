@@ -11,7 +11,8 @@ import { ingestValidated, validateDataset, type DriftPolicy, type Suite, type Va
 import type { Frame } from '../frame/frame.ts';
 import type { ModelRegistry} from '../registry/index.ts';
 import { type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
-import type { ArtifactStore, Json } from '../store/types.ts';
+import type { ArtifactStore } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import type { Params } from './types.ts';
 
 export interface RunInfo {
@@ -200,7 +201,7 @@ export function createStepContext(deps: ContextDeps): { ctx: StepContext; pendin
       setAlias(name, alias, version) { pending.aliases.push({ name, alias, version }); },
     },
     log(message) {
-      deps.logger.debug(`[${deps.step}] ${message}`);
+      deps.logger.info(`[${deps.step}] ${message}`);
       deps.onLog(message);
     },
     progress: (done, total, message) => deps.onProgress(done, total, message),

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { CancelledError, SluiceError, errorMessage } from '../core/errors.ts';
+import { CancelledError, SluiceError, errorMessage, toError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { silentLogger, type Logger } from '../core/log.ts';
 import type { Engine } from '../engine/index.ts';
@@ -69,6 +69,7 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
   await store.createRun({ id: runId, pipeline: graph.name, params, partition: options.partition ?? null, state: 'running', createdAt: started });
   await store.updateRun(runId, { startedAt: started });
   emit({ type: 'run-start', runId, pipeline: graph.name, steps: graph.order });
+  logger.debug(`run ${runId}: pipeline ${graph.name}, params ${JSON.stringify(params)}, partition ${options.partition ?? '-'}, ${concurrency} step(s) at once`);
 
   const taskIds = new Map<string, string>();
   for (const name of graph.order) {
@@ -107,6 +108,7 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
     await setTask(step.name, 'running', { startedAt: t0, attempt: 1 });
     for (let attempt = 1; ; attempt++) {
       emit({ type: 'task-start', runId, step: step.name, attempt });
+      logger.debug(`run ${runId}: step ${step.name} attempt ${attempt} started`);
       const engine = await options.engine.fork();
       forks.add(engine);
       const { ctx, pending } = createStepContext({
@@ -123,6 +125,7 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
         const value = await step.run(inputs, ctx);
         ctx.throwIfCancelled();
         const committed = await commitOutputs(pending, catalog, registry);
+        if (committed.size) logger.debug(`run ${runId}: step ${step.name} registered ${[...committed.values()].map((r) => `${r.name} v${r.version}`).join(', ')}`);
         const output = replaceStaged(value, committed);
         outputs[step.name] = output;
         const t1 = clock.now();
@@ -131,7 +134,7 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
         return;
       } catch (err) {
         const cancelled = controller.signal.aborted || err instanceof CancelledError;
-        const error = err instanceof Error ? err : new Error(String(err));
+        const error = toError(err);
         if (!cancelled && attempt <= step.retry.retries) {
           const delayMs = step.retry.delayMs * 2 ** (attempt - 1);
           logs.push(`attempt ${attempt} failed: ${error.message}; retrying in ${delayMs} ms`);
@@ -143,6 +146,7 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
         const t1 = clock.now();
         const state: TaskState = cancelled || controller.signal.aborted ? 'cancelled' : 'failed';
         const message = state === 'cancelled' ? `cancelled: ${errorMessage(err)}` : errorMessage(err);
+        logger.debug(`run ${runId}: step ${step.name} ${state} after ${attempt} attempt(s): ${message}`);
         await setTask(step.name, state, { finishedAt: t1, durationMs: t1 - t0, error: message, errorStack: error.stack ?? null, logs, attempt });
         emit({ type: 'task-end', runId, step: step.name, state, durationMs: t1 - t0, error: message });
         if (state === 'failed' && !firstError) firstError = wrapStepError(error, graph.name, step.name, runId);
@@ -197,6 +201,7 @@ export async function runPipeline(graph: PipelineGraph, options: RunOptions): Pr
     error: runState === 'cancelled' ? 'the run was cancelled' : firstError ? firstError.message : null,
     errorStack: firstError?.stack ?? null,
   });
+  logger.debug(`run ${runId}: ${runState} in ${finished - started} ms`);
   emit({ type: 'run-end', runId, state: runState, durationMs: finished - started });
   return { runId, state: runState, outputs, tasks: await store.listTaskRuns(runId), error: firstError };
 }

@@ -7,11 +7,13 @@
  *   its expression is filled in after that pre-pass (`uniqueSql`);
  * - dataset expectations are checked for the columns they need here and evaluated by validate.ts from
  *   the aggregates and sample of its one pass over the data;
- * - expectations naming a missing column, or a column of the wrong type, fail here, without SQL.
+ * - an expectation naming a missing column, or a column of the wrong type, cannot be evaluated: that is
+ *   an error here (CHECK_NOT_EVALUABLE), whatever its severity, and the batch stops before any SQL runs.
  *
  * Every column name is quoted and every value is a SQL literal (quoteIdent / sqlValue); predicates in
  * `sql` / `sqlAggregate` expectations are the suite author's code and are used as written.
  */
+import { DataError } from '../core/errors.ts';
 import type { ColumnSchema } from '../engine/index.ts';
 import { quoteIdent, quoteLiteral, sqlValue } from '../engine/index.ts';
 import type { Bound, DatasetExpectation, Expectation, RowExpectation, SchemaExpectation, Suite } from './expectations.ts';
@@ -35,7 +37,7 @@ export interface DatasetCheck {
 
 export interface CompiledSuite {
   suite: Suite<unknown>;
-  /** Results known from the schema alone (schema expectations; expectations naming missing columns). */
+  /** Results known from the schema alone (schema expectations). */
   early: ExpectationResult[];
   rows: RowCheck[];
   datasets: DatasetCheck[];
@@ -51,19 +53,17 @@ export function compileSuite(suite: Suite<unknown>, schema: readonly ColumnSchem
   const early: ExpectationResult[] = [];
   const rows: RowCheck[] = [];
   const datasets: DatasetCheck[] = [];
-  const missing = (e: Expectation, cols: readonly string[]): boolean => {
+  // A check that cannot be evaluated on this data is an error, whatever its severity: reporting it as a
+  // warning would let every row through unchecked.
+  const missing = (e: Expectation, cols: readonly string[]): void => {
     const gone = cols.filter((c) => !types.has(c));
-    if (gone.length === 0) return false;
-    early.push(result(e, describe(e), 'failed', `column${gone.length > 1 ? 's' : ''} ${gone.map((g) => JSON.stringify(g)).join(', ')} not in the data (it has ${schema.map((c) => c.name).join(', ')})`));
-    return true;
+    if (gone.length > 0) throw notEvaluable(e, gone[0]!, null, schema);
   };
-  const wrongType = (e: Expectation, col: string, want: 'number' | 'time' | 'number or time'): boolean => {
+  const wrongType = (e: Expectation, col: string, want: 'number' | 'time' | 'number or time'): void => {
     const t = types.get(col)!;
     const k = kindOf(t);
     const ok = want === 'number' ? k === 'number' : want === 'time' ? k === 'time' : k !== 'other';
-    if (ok) return false;
-    early.push(result(e, describe(e), 'failed', `column "${col}" has type ${t}; ${e.kind} needs a ${want} column`));
-    return true;
+    if (!ok) throw notEvaluable(e, col, t, schema);
   };
 
   for (const e of suite.expectations) {
@@ -73,26 +73,48 @@ export function compileSuite(suite: Suite<unknown>, schema: readonly ColumnSchem
     }
     if (e.level === 'row') {
       const cols = e.kind === 'not_null' || e.kind === 'unique' ? e.columns : e.kind === 'sql' ? [] : [e.column];
-      if (missing(e, cols)) continue;
-      if ((e.kind === 'between') && wrongType(e, e.column, 'number or time')) continue;
-      if (e.kind === 'finite' && wrongType(e, e.column, 'number')) continue;
+      missing(e, cols);
+      if (e.kind === 'between') wrongType(e, e.column, 'number or time');
+      if (e.kind === 'finite') wrongType(e, e.column, 'number');
       if (e.kind === 'values_in' && 'dataset' in e.reference && !options.references?.has(e.reference.dataset)) {
-        early.push(result(e, describe(e), 'failed', `the referenced dataset "${e.reference.dataset}" does not exist`));
-        continue;
+        throw new DataError(`Expectation "${e.name}" (${describe(e)}) cannot be evaluated: the referenced dataset "${e.reference.dataset}" does not exist`, {
+          code: 'CHECK_NOT_EVALUABLE', context: { expectation: e.name, dataset: e.reference.dataset },
+          hint: 'Ingest the referenced dataset first (an earlier step), or correct its name in valuesIn.',
+        });
       }
       const { violation, reason } = rowSql(e, types, options.references);
       rows.push({ exp: e, violation, reason, description: describe(e) });
       continue;
     }
     const cols = e.kind === 'row_count' || e.kind === 'sql_aggregate' ? [] : [e.column];
-    if (missing(e, cols)) continue;
-    if (e.kind === 'mean' && wrongType(e, e.column, 'number')) continue;
-    if (e.kind === 'quantile' && wrongType(e, e.column, 'number or time')) continue;
-    if (e.kind === 'freshness' && wrongType(e, e.column, 'time')) continue;
+    missing(e, cols);
+    if (e.kind === 'mean') wrongType(e, e.column, 'number');
+    if (e.kind === 'quantile') wrongType(e, e.column, 'number or time');
+    if (e.kind === 'freshness') wrongType(e, e.column, 'time');
     datasets.push({ exp: e, type: e.kind === 'row_count' || e.kind === 'sql_aggregate' ? null : types.get(e.column)!, description: describe(e) });
   }
 
   return { suite, early, rows, datasets };
+}
+
+/**
+ * The error for an expectation that cannot be evaluated: it names the expectation, the column, the
+ * type found (null: the column is missing) and what the expectation needs.
+ */
+function notEvaluable(e: Expectation, column: string, found: string | null, schema: readonly ColumnSchema[]): DataError {
+  const needed = e.kind === 'between' || e.kind === 'quantile' ? 'a number or time column'
+    : e.kind === 'finite' || e.kind === 'mean' ? 'a number column' : e.kind === 'freshness' ? 'a time column' : 'the column';
+  const what = found === null
+    ? `column "${column}" is not in the data (it has ${schema.map((c) => JSON.stringify(c.name)).join(', ') || 'no columns'}); ${e.kind} needs ${needed}`
+    : `column "${column}" has type ${found}; ${e.kind} needs ${needed}`;
+  const hint = found === null
+    ? 'Correct the column name in the suite, or fix the source (a renamed or dropped column).'
+    : `A value that is not a number makes the reader type the whole column as text. Declare the column's type on the source ` +
+      `(for example csv(path, { columns: { ${JSON.stringify(column)}: 'DOUBLE' }, onBadRows: 'quarantine' })) or in the suite ` +
+      `(e.columnType(${JSON.stringify(column)}, 'DOUBLE')), so that values that do not convert are reported or quarantined with their line.`;
+  return new DataError(`Expectation "${e.name}" (${describe(e)}) cannot be evaluated: ${what}`, {
+    code: 'CHECK_NOT_EVALUABLE', context: { expectation: e.name, column, ...(found !== null ? { type: found } : {}), needed }, hint,
+  });
 }
 
 function checkSchema(e: SchemaExpectation, types: Map<string, string>): ExpectationResult {

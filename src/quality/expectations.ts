@@ -6,20 +6,25 @@
  * Three levels:
  * - schema: a column exists (with a type). Default severity 'fail'.
  * - row: each row passes or not (not null, unique, between, in set, regex, length, finite, values in
- *   another dataset, a SQL predicate). Rows that fail go to the quarantine with the name and reason of
- *   every expectation they broke; the clean rows continue. The expectation itself is met when at least
- *   `mostly` of the rows pass (default: all); default severity 'warn' (quarantine and go on).
+ *   another dataset, a SQL predicate). The expectation is met when at least `mostly` of the rows pass
+ *   (default: all). Default severity 'fail': a batch with more failing rows than `mostly` allows fails
+ *   the step and nothing is registered (the error lists the counts and sample rows). With severity
+ *   'warn', or within `mostly`, the failing rows go to the quarantine with the name and reason of every
+ *   expectation they broke, and the clean rows continue.
  * - dataset: one verdict on the clean rows (row count, mean, quantile, freshness, a SQL aggregate).
  *   Default severity 'fail'.
  *
  * A failed expectation of severity 'fail' fails the step (nothing is registered); 'warn' is reported.
+ * Every level defaults to 'fail': bad data is never accepted in silence. An expectation that cannot be
+ * evaluated at all (its column is missing, or has a type the check cannot read) is an error whatever
+ * its severity (CHECK_NOT_EVALUABLE).
  *
  * @example
  * interface Flight { date: Date; delay: number; distance: number; origin: string; destination: string }
  * const checks = suite<Flight>('flights', (e) => [
  *   e.columnType('date', 'TIMESTAMP'),
  *   e.notNull(['date', 'delay', 'origin', 'destination']),
- *   e.between('delay', -120, 24 * 60),
+ *   e.between('delay', -120, 24 * 60, { severity: 'warn' }), // quarantine impossible delays, keep the rest
  *   e.regex('origin', /^[A-Z0-9]{3}$/),
  *   e.unique(['date', 'delay', 'distance', 'origin', 'destination']),
  *   e.rowCount({ min: 1 }),
@@ -34,11 +39,19 @@ export type Level = 'schema' | 'row' | 'dataset';
 export interface ExpectationOptions {
   /** Shown in reports and in the quarantine's `_failed`; default from the kind and columns, e.g. "delay_between". */
   name?: string;
+  /**
+   * 'fail' (the default at every level): a failed expectation fails the step and nothing is registered.
+   * 'warn': it is reported as warned; for a row check, its failing rows go to the quarantine and the
+   * clean rows are registered.
+   */
   severity?: Severity;
 }
 
 export interface RowOptions extends ExpectationOptions {
-  /** Share of rows that must pass for the expectation to be met (0..1, default 1). */
+  /**
+   * Share of rows that must pass for the expectation to be met (0..1, default 1: every row). Failing
+   * rows within that tolerance go to the quarantine and the batch passes.
+   */
   mostly?: number;
   /** Rows that fail go to the quarantine (default true); false only counts them. */
   quarantine?: boolean;
@@ -161,7 +174,7 @@ function builder<T>(): Expect<T> {
   const row = <K extends RowExpectation['kind']>(kind: K, defaultName: string, o: RowOptions | undefined) => {
     const mostly = o?.mostly ?? 1;
     if (!(mostly >= 0 && mostly <= 1)) throw new SluiceError(`Expectation ${o?.name ?? defaultName}: mostly must be within [0, 1], got ${mostly}`, { code: 'BAD_SUITE' });
-    return { kind, level: 'row' as const, name: o?.name ?? defaultName, severity: o?.severity ?? 'warn', mostly, quarantine: o?.quarantine ?? true };
+    return { kind, level: 'row' as const, name: o?.name ?? defaultName, severity: o?.severity ?? 'fail', mostly, quarantine: o?.quarantine ?? true };
   };
   const dataset = <K extends DatasetExpectation['kind']>(kind: K, defaultName: string, o: ExpectationOptions | undefined) =>
     ({ kind, level: 'dataset' as const, name: o?.name ?? defaultName, severity: o?.severity ?? 'fail' });

@@ -11,7 +11,7 @@
  * });
  */
 import type { Engine } from '../engine/index.ts';
-import { runIngest, type DatasetCatalog, type IngestRequest, type IngestResult } from '../data/index.ts';
+import { checkIngestRequest, runIngest, type DatasetCatalog, type IngestRequest, type IngestResult } from '../data/index.ts';
 import { compileSuite, type CompiledSuite } from './compile.ts';
 import { decideDrift, type DriftDecision, type DriftPolicy } from './drift.ts';
 import type { Suite } from './expectations.ts';
@@ -32,6 +32,7 @@ export interface ValidatedIngestResult extends IngestResult {
 }
 
 export async function ingestValidated(engine: Engine, catalog: DatasetCatalog, request: ValidatedIngestRequest): Promise<ValidatedIngestResult> {
+  checkIngestRequest(request);
   const references = await resolveReferences(catalog, request.suite);
   const prev = await catalog.find(request.dataset);
   const previous = prev ? { dataset: prev.name, version: prev.version, schema: prev.schema } : null;
@@ -40,7 +41,11 @@ export async function ingestValidated(engine: Engine, catalog: DatasetCatalog, r
   let started = Date.now();
   let compiled: CompiledSuite | undefined;
   const compile = (columns: Parameters<typeof compileSuite>[1]): CompiledSuite => compileSuite(withChecks(request.suite, drift.checks), columns, { references });
+  // The suite's column types type the columns of text sources (CSV, JSON) as they are read, so that a
+  // stray value becomes a bad row (named, or quarantined) instead of turning the column into text.
+  const types = Object.fromEntries(request.suite.expectations.flatMap((e) => (e.kind === 'column_type' ? [[e.column, e.type] as const] : [])));
   const result = await runIngest(engine, catalog, request, {
+    types,
     // Called per batch once its columns are known: decide about drift before reading anything.
     project: (columns) => {
       started = Date.now();

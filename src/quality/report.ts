@@ -4,7 +4,7 @@
  * `sluice datasets show <name>`.
  */
 import { DataError } from '../core/errors.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 
 export type Status = 'passed' | 'warned' | 'failed';
 

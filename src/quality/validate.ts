@@ -20,11 +20,11 @@ import { newId } from '../core/ids.ts';
 import type { ColumnSchema, Engine } from '../engine/index.ts';
 import { quoteIdent, quoteLiteral } from '../engine/index.ts';
 import {
-  datasetSql, FAILED_TYPE, isDatasetSnapshot, kindOf as profileKind, quarantineName, rejectsAsQuarantineSql, relationOf, writeRelation, writeVersion,
+  checkName, checkRetention, datasetSql, FAILED_TYPE, isDatasetSnapshot, kindOf as profileKind, quarantineName, rejectsAsQuarantineSql, relationOf, writeRelation, writeVersion,
   type DatasetCatalog, type DatasetRef, type DatasetSnapshot, type Lineage, type Moments, type Relation, type RetentionPolicy, type StagedDataset,
 } from '../data/index.ts';
 import { sampleStride } from '../data/profile.ts';
-import type { Json } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { bound, compileSuite, describe, uniqueSql, type CompiledSuite, type DatasetCheck } from './compile.ts';
 import { decideDrift, type DriftPolicy } from './drift.ts';
 import type { Suite } from './expectations.ts';
@@ -314,6 +314,9 @@ export interface ValidateOptions {
 /** Validates a dataset version or snapshot (see the module comment). Throws ValidationError on failure. */
 export async function validateDataset(engine: Engine, catalog: DatasetCatalog, input: DatasetRef | StagedDataset | DatasetSnapshot, suite: Suite<unknown>, options: ValidateOptions = {}): Promise<ValidationOutcome> {
   const started = Date.now();
+  if (options.output !== undefined) checkName(options.output);
+  if (options.quarantine !== undefined) checkName(options.quarantine, 'Quarantine name');
+  if (options.retention !== undefined) checkRetention(options.retention);
   const sql = datasetSql(input);
   const schema: ColumnSchema[] = await engine.describe(`SELECT * FROM ${sql}`);
   const name = options.output ?? input.name;

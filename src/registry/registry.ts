@@ -5,7 +5,8 @@
  */
 import { SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { ArtifactStore, Json, MetadataStore, ModelVersionRecord } from '../store/types.ts';
+import type { ArtifactStore, MetadataStore, ModelVersionRecord } from '../store/types.ts';
+import type { Json } from '../core/json.ts';
 import { decodeModelPackage, encodeModelPackage, type ModelPackage } from '../ml/package.ts';
 
 export interface ModelRef {

@@ -6,7 +6,10 @@
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Json } from '../core/json.ts';
+
+/** `Json` lives in core/json.ts; re-exported here for the store layer's own users. */
+export type { Json };
 
 export interface RunRecord {
   id: string;

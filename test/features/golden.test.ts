@@ -3,13 +3,13 @@
 // test/golden/make_features_golden.py. Each case is also saved, reloaded and run again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { Frame, numberColumn, stringColumn, type Column } from '../../src/frame/frame.ts';
 import {
   fitColumnTransformer, fitDateParts, fitFeatureHasher, fitImputer, fitOneHotEncoder, fitOrdinalEncoder, fitQuantileBinner,
   fitRobustScaler, fitStandardScaler, fitTransformColumnTransformer, fitTransformTargetEncoder, loadTransformer, murmurhash3,
   QuantileBinner, type FittedTransformer, type TargetEncoderOptions,
 } from '../../src/features/index.ts';
+import { goldenJson } from '../helpers/golden.ts';
 
 type Value = number | string | null;
 interface DatasetJson { columns: { name: string; kind: 'number' | 'string'; logical?: 'timestamp'; values: Value[] }[] }
@@ -19,7 +19,7 @@ interface Case {
   fitRows: number[] | null; expected: FrameJson;
   edges?: number[][]; transformRows?: number[]; folds?: number[]; outOfFold?: FrameJson;
 }
-const golden = JSON.parse(readFileSync(new URL('../golden/features.json', import.meta.url), 'utf8')) as {
+const golden = goldenJson('features') as {
   datasets: Record<string, DatasetJson>; murmurhash: { text: string; hash: number }[]; cases: Case[];
 };
 

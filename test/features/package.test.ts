@@ -2,7 +2,6 @@
 // (penguins from vega-datasets, as stored in test/golden/features.json).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { Frame, numberColumn, stringColumn, type Column } from '../../src/frame/frame.ts';
 import {
   FeaturePipeline, fitImputer, fitOneHotEncoder, fitStandardScaler, fitTransformColumnTransformer, fitTransformTargetEncoder,
@@ -12,9 +11,10 @@ import { rocAuc } from '../../src/ml/metrics/index.ts';
 import { crossValidateModel, stratifiedKFold, stratifiedSplit } from '../../src/ml/selection/index.ts';
 import { decodeModelPackage, encodeModelPackage } from '../../src/ml/package.ts';
 import { loadPredictor, Predictor } from '../../src/ml/predictor.ts';
+import { goldenJson } from '../helpers/golden.ts';
 
 interface DatasetJson { columns: { name: string; kind: 'number' | 'string'; values: (number | string | null)[] }[] }
-const golden = JSON.parse(readFileSync(new URL('../golden/features.json', import.meta.url), 'utf8')) as { datasets: Record<string, DatasetJson> };
+const golden = goldenJson('features') as { datasets: Record<string, DatasetJson> };
 
 /** Penguins of known sex, labelled male = 1. */
 function penguins(): Frame {

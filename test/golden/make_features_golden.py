@@ -1,5 +1,8 @@
 """Writes test/golden/features.json: scikit-learn 1.2 transformer outputs on real small data sets.
 
+Depends on: Python 3 with scikit-learn 1.2.1, numpy and pandas (Debian: apt-get install python3-sklearn python3-pandas).
+Only this generator needs them; the TypeScript tests read the committed JSON (through test/helpers/golden.ts) and never call Python.
+
 Run once with Debian's interpreter (scikit-learn 1.2.1, numpy, pandas):
     /usr/bin/python3 test/golden/make_features_golden.py
 The TypeScript tests (test/features/golden.test.ts) rebuild each input Frame from the data stored in

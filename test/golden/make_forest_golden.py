@@ -1,5 +1,8 @@
 """Golden quality metrics for Sluice's random forests (test/ml/forest.golden.test.ts).
 
+Depends on: Python 3 with scikit-learn 1.2.1 and numpy (Debian: apt-get install python3-sklearn).
+Only this generator needs them; the TypeScript tests read the committed JSON and test/golden/data/ (through test/helpers/golden.ts) and never call Python.
+
 Run once with Debian's scikit-learn 1.2 and commit the output:
 
     /usr/bin/python3 test/golden/make_forest_golden.py > test/golden/forest.json
@@ -20,20 +23,21 @@ import sklearn
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.metrics import accuracy_score, brier_score_loss, mean_squared_error, r2_score, roc_auc_score
 
-DATA = "/usr/lib/python3/dist-packages/sklearn/datasets/data"
+# The same files the TypeScript test reads (test/helpers/golden.ts): scikit-learn 1.2.1's bundled data, gzipped.
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 TREES = 100
 SEEDS = [0, 1, 2, 3, 4]
 
 
 def load_header_csv(name):
-    with open(os.path.join(DATA, name)) as f:
+    with gzip.open(os.path.join(DATA, name + ".gz"), "rt") as f:
         f.readline()  # "n_samples,n_features,class names..."
         rows = np.array([[float(v) for v in line.split(",")] for line in f if line.strip()])
     return rows[:, :-1], rows[:, -1]
 
 
 def load_boston():
-    with open(os.path.join(DATA, "boston_house_prices.csv")) as f:
+    with gzip.open(os.path.join(DATA, "boston_house_prices.csv.gz"), "rt") as f:
         f.readline()  # counts
         f.readline()  # column names
         rows = np.array([[float(v) for v in line.split(",")] for line in f if line.strip()])

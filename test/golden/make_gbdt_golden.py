@@ -1,5 +1,8 @@
 """Golden quality metrics for Sluice's gradient-boosted trees (test/ml/gbdt.golden.test.ts).
 
+Depends on: Python 3 with scikit-learn 1.2.1 and numpy (Debian: apt-get install python3-sklearn).
+Only this generator needs them; the TypeScript tests read the committed JSON and test/golden/data/ (through test/helpers/golden.ts) and never call Python.
+
 Run once with Debian's scikit-learn 1.2 and commit the output:
 
     /usr/bin/python3 test/golden/make_gbdt_golden.py > test/golden/gbdt.json
@@ -18,13 +21,14 @@ import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score, roc_auc_score
 
-DATA = "/usr/lib/python3/dist-packages/sklearn/datasets/data"
+# The same files the TypeScript test reads (test/helpers/golden.ts): scikit-learn 1.2.1's bundled data, gzipped.
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 PARAMS = dict(max_iter=100, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20,
               l2_regularization=0.0, max_bins=255, early_stopping=False, random_state=0)
 
 
 def load_header_csv(name):
-    with open(os.path.join(DATA, name)) as f:
+    with gzip.open(os.path.join(DATA, name + ".gz"), "rt") as f:
         f.readline()  # "n_samples,n_features,class names..."
         rows = np.array([[float(v) for v in line.split(",")] for line in f if line.strip()])
     return rows[:, :-1], rows[:, -1]

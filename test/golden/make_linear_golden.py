@@ -1,5 +1,8 @@
 """Writes test/golden/linear.json: scikit-learn 1.2 linear-model solutions for the TypeScript tests.
 
+Depends on: Python 3 with scikit-learn 1.2.1 and numpy (Debian: apt-get install python3-sklearn).
+Only this generator needs them; the TypeScript tests read the committed JSON (through test/helpers/golden.ts) and never call Python.
+
 Run once with Debian's interpreter (scikit-learn 1.2.1): /usr/bin/python3 test/golden/make_linear_golden.py
 Inputs are rounded (8 decimals) before fitting, and those exact inputs are written, so both
 sides solve the same problem. References are the optimum of the objective, not an

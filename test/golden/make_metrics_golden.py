@@ -1,5 +1,8 @@
 """Writes test/golden/metrics.json: scikit-learn 1.2 metric values on real and adversarial predictions.
 
+Depends on: Python 3 with scikit-learn 1.2.1 and numpy (Debian: apt-get install python3-sklearn).
+Only this generator needs them; the TypeScript tests read the committed JSON (through test/helpers/golden.ts) and never call Python.
+
 Run once with Debian's interpreter (scikit-learn 1.2.1): /usr/bin/python3 test/golden/make_metrics_golden.py
 The TypeScript tests compare every metric to these values within 1e-9; they never call Python.
 """

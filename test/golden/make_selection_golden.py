@@ -1,5 +1,8 @@
 """Writes test/golden/selection.json: scikit-learn 1.2 splitters and calibrators on real data sets.
 
+Depends on: Python 3 with scikit-learn 1.2.1, numpy, scipy and pandas (Debian: apt-get install python3-sklearn python3-pandas).
+Only this generator needs them; the TypeScript tests read the committed JSON (through test/helpers/golden.ts) and never call Python.
+
 Run once with Debian's interpreter (scikit-learn 1.2.1):
     /usr/bin/python3 test/golden/make_selection_golden.py
 The TypeScript tests (test/ml/selection.golden.test.ts) compare the deterministic splitters (KFold and

@@ -14,16 +14,14 @@
 // expected; being better is always fine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { Frame, numberColumn } from '../../src/frame/frame.ts';
 import { RandomForest } from '../../src/ml/forest/index.ts';
 import { accuracy, brierScore, r2, rmse, rocAuc } from '../../src/ml/metrics/index.ts';
+import { goldenJson, loadDataset, type NumericDataset } from '../helpers/golden.ts';
 
-const DATA = '/usr/lib/python3/dist-packages/sklearn/datasets/data';
 interface Spread { mean: number; min: number; max: number }
 interface GoldenSet { classes?: number; importance: number[]; [metric: string]: Spread | number[] | number | undefined }
-const golden = JSON.parse(readFileSync(new URL('../golden/forest.json', import.meta.url), 'utf8')) as Record<string, GoldenSet>;
+const golden = goldenJson<Record<string, GoldenSet>>('forest');
 
 function set(name: string): GoldenSet {
   const g = golden[name];
@@ -37,29 +35,7 @@ function spread(g: GoldenSet, metric: string): Spread {
   return v;
 }
 
-interface Dataset { x: number[][]; y: number[] }
-
-function parseRows(text: string, sep: RegExp, skip: number): number[][] {
-  return text.split('\n').filter((l) => l.trim() !== '').slice(skip).map((l) => l.trim().split(sep).map(Number));
-}
-
-function headerCsv(name: string, headerLines = 1): Dataset {
-  const rows = parseRows(readFileSync(`${DATA}/${name}`, 'utf8'), /,/, headerLines);
-  return { x: rows.map((r) => r.slice(0, -1)), y: rows.map((r) => r[r.length - 1]!) };
-}
-
-function digits(): Dataset {
-  const rows = parseRows(gunzipSync(readFileSync(`${DATA}/digits.csv.gz`)).toString('utf8'), /,/, 0);
-  return { x: rows.map((r) => r.slice(0, -1)), y: rows.map((r) => r[r.length - 1]!) };
-}
-
-function diabetes(): Dataset {
-  const x = parseRows(gunzipSync(readFileSync(`${DATA}/diabetes_data_raw.csv.gz`)).toString('utf8'), /\s+/, 0);
-  const y = parseRows(gunzipSync(readFileSync(`${DATA}/diabetes_target.csv.gz`)).toString('utf8'), /\s+/, 0).map((r) => r[0]!);
-  return { x, y };
-}
-
-function split(d: Dataset): { train: Frame; ytrain: Float64Array; test: Frame; ytest: Float64Array } {
+function split(d: NumericDataset): { train: Frame; ytrain: Float64Array; test: Frame; ytest: Float64Array } {
   const tr: number[] = [];
   const te: number[] = [];
   d.y.forEach((_, i) => (i % 3 === 0 ? te : tr).push(i));
@@ -98,7 +74,7 @@ function trueClassProba(p: Float64Array, y: Float64Array, k: number): number {
 
 test('breast cancer (binary): accuracy, AUC, Brier, OOB and importance within scikit-learn\'s spread', async () => {
   const g = set('breast_cancer');
-  const { train, ytrain, test: te, ytest } = split(headerCsv('breast_cancer.csv'));
+  const { train, ytrain, test: te, ytest } = split(loadDataset('breast_cancer'));
   const forest = await new RandomForest({ numTrees: 100, seed: 0, oobScore: true, threads: 1 }).fit(train, ytrain);
   assert.equal(forest.task, 'binary', 'labels 0/1 make a binary forest');
   const p = forest.predictProba(te);
@@ -110,11 +86,11 @@ test('breast cancer (binary): accuracy, AUC, Brier, OOB and importance within sc
   checkImportance(forest, g.importance);
 });
 
-for (const [name, load] of [['iris', () => headerCsv('iris.csv')], ['wine', () => headerCsv('wine_data.csv')], ['digits', digits]] as const) {
+for (const name of ['iris', 'wine', 'digits'] as const) {
   test(`${name} (multiclass): accuracy, probabilities, OOB and importance within scikit-learn's spread`, async () => {
     const g = set(name);
     const k = g.classes ?? 0;
-    const { train, ytrain, test: te, ytest } = split(load());
+    const { train, ytrain, test: te, ytest } = split(loadDataset(name));
     const forest = await new RandomForest({ task: 'multiclass', numTrees: 100, seed: 0, oobScore: true, threads: 1 }).fit(train, ytrain);
     const p = forest.predictProba(te);
     assert.equal(p.length, ytest.length * k, 'row-major probabilities, one per class');
@@ -130,10 +106,10 @@ for (const [name, load] of [['iris', () => headerCsv('iris.csv')], ['wine', () =
   });
 }
 
-for (const [name, load] of [['diabetes', diabetes], ['boston', () => headerCsv('boston_house_prices.csv', 2)]] as const) {
+for (const name of ['diabetes', 'boston'] as const) {
   test(`${name} (regression): R², RMSE, OOB R² and importance within scikit-learn's spread`, async () => {
     const g = set(name);
-    const { train, ytrain, test: te, ytest } = split(load());
+    const { train, ytrain, test: te, ytest } = split(loadDataset(name));
     // diabetes' targets are whole numbers: the task must be said (they could be class codes).
     const forest = await new RandomForest({ task: 'regression', numTrees: 100, seed: 0, oobScore: true, threads: 1 }).fit(train, ytrain);
     assert.equal(forest.task, 'regression');

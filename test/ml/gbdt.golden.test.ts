@@ -9,39 +9,14 @@
 // equality is not expected; being better is always fine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { Frame, numberColumn } from '../../src/frame/frame.ts';
 import { GradientBoostedTrees } from '../../src/ml/gbdt/index.ts';
 import { accuracy, logLoss, r2, rmse, rocAuc } from '../../src/ml/metrics/index.ts';
+import { goldenJson, loadDataset, type NumericDataset } from '../helpers/golden.ts';
 
-const DATA = '/usr/lib/python3/dist-packages/sklearn/datasets/data';
-const golden = JSON.parse(readFileSync(new URL('../golden/gbdt.json', import.meta.url), 'utf8')) as Record<string, Record<string, number>>;
+const golden = goldenJson<Record<string, Record<string, number>>>('gbdt');
 
-interface Dataset { x: number[][]; y: number[] }
-
-function parseRows(text: string, sep: RegExp, skipHeader: boolean): number[][] {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  return (skipHeader ? lines.slice(1) : lines).map((l) => l.trim().split(sep).map(Number));
-}
-
-function headerCsv(name: string): Dataset {
-  const rows = parseRows(readFileSync(`${DATA}/${name}`, 'utf8'), /,/, true);
-  return { x: rows.map((r) => r.slice(0, -1)), y: rows.map((r) => r[r.length - 1]!) };
-}
-
-function digits(): Dataset {
-  const rows = parseRows(gunzipSync(readFileSync(`${DATA}/digits.csv.gz`)).toString('utf8'), /,/, false);
-  return { x: rows.map((r) => r.slice(0, -1)), y: rows.map((r) => r[r.length - 1]!) };
-}
-
-function diabetes(): Dataset {
-  const x = parseRows(gunzipSync(readFileSync(`${DATA}/diabetes_data_raw.csv.gz`)).toString('utf8'), /\s+/, false);
-  const y = parseRows(gunzipSync(readFileSync(`${DATA}/diabetes_target.csv.gz`)).toString('utf8'), /\s+/, false).map((r) => r[0]!);
-  return { x, y };
-}
-
-function split(d: Dataset): { train: Frame; ytrain: Float64Array; test: Frame; ytest: Float64Array } {
+function split(d: NumericDataset): { train: Frame; ytrain: Float64Array; test: Frame; ytest: Float64Array } {
   const tr: number[] = [];
   const te: number[] = [];
   d.y.forEach((_, i) => (i % 3 === 0 ? te : tr).push(i));
@@ -65,7 +40,7 @@ function multiLogLoss(y: Float64Array, p: Float64Array, k: number): number {
 
 test('breast cancer (binary): AUC, log loss and accuracy close to scikit-learn', async () => {
   const g = golden['breast_cancer']!;
-  const { train, ytrain, test: te, ytest } = split(headerCsv('breast_cancer.csv'));
+  const { train, ytrain, test: te, ytest } = split(loadDataset('breast_cancer'));
   const model = await new GradientBoostedTrees().fit(train, ytrain, { objective: 'binary', threads: 1 });
   const p = model.predictProba(te);
   const auc = rocAuc(ytest, p);
@@ -78,7 +53,7 @@ test('breast cancer (binary): AUC, log loss and accuracy close to scikit-learn',
 
 test('diabetes (regression): R² and RMSE close to scikit-learn', async () => {
   const g = golden['diabetes']!;
-  const { train, ytrain, test: te, ytest } = split(diabetes());
+  const { train, ytrain, test: te, ytest } = split(loadDataset('diabetes'));
   const model = await new GradientBoostedTrees().fit(train, ytrain, { objective: 'regression', threads: 1 });
   const pred = model.predict(te);
   const score = r2(ytest, pred);
@@ -87,10 +62,10 @@ test('diabetes (regression): R² and RMSE close to scikit-learn', async () => {
   assert.ok(err <= g['rmse']! * 1.03, `RMSE ${err} vs scikit-learn ${g['rmse']}`);
 });
 
-for (const [name, load] of [['iris', () => headerCsv('iris.csv')], ['wine', () => headerCsv('wine_data.csv')], ['digits', digits]] as const) {
+for (const name of ['iris', 'wine', 'digits'] as const) {
   test(`${name} (multiclass): accuracy and log loss close to scikit-learn`, async () => {
     const g = golden[name]!;
-    const { train, ytrain, test: te, ytest } = split(load());
+    const { train, ytrain, test: te, ytest } = split(loadDataset(name));
     const model = await new GradientBoostedTrees().fit(train, ytrain, { objective: 'multiclass', threads: 1 });
     const k = g['classes']!;
     const p = model.predictProba(te);

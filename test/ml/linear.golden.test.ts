@@ -2,10 +2,10 @@
 // written by test/golden/make_linear_golden.py): coefficients within 1e-4, same sparsity.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import {
   fitElasticNet, fitLogisticRegression, fitRidge, LinearRegressionModel, LogisticRegressionModel, type DesignMatrix,
 } from '../../src/ml/linear/index.ts';
+import { goldenJson } from '../helpers/golden.ts';
 
 interface Dataset { dense: number[][]; denseNames: string[]; categorical: { name: string; codes: number[]; cardinality: number }[]; y: number[] }
 interface Case {
@@ -14,7 +14,7 @@ interface Case {
   sampleWeight: number[] | null; classWeight?: 'balanced' | null;
   coef: number[][]; intercept: number[]; proba?: number[]; pred?: number[];
 }
-const golden = JSON.parse(readFileSync(new URL('../golden/linear.json', import.meta.url), 'utf8')) as { datasets: Record<string, Dataset>; cases: Case[] };
+const golden = goldenJson('linear') as { datasets: Record<string, Dataset>; cases: Case[] };
 
 function design(d: Dataset): DesignMatrix {
   return {

@@ -2,11 +2,11 @@
 // written by test/golden/make_metrics_golden.py), to 1e-9.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import {
   accuracy, averagePrecision, brierScore, calibrationCurve, confusionMatrix, f1, logLoss, mae, mape, mse,
   precision, precisionRecallCurve, r2, recall, rmse, rocAuc, rocCurve,
 } from '../../src/ml/metrics/index.ts';
+import { goldenJson } from '../helpers/golden.ts';
 
 interface BinaryCase {
   name: string; yTrue: number[]; yScore: number[]; sampleWeight: number[] | null; curves: boolean;
@@ -15,7 +15,7 @@ interface BinaryCase {
 }
 interface MulticlassCase { name: string; k: number; yTrue: number[]; yProb: number[]; sampleWeight: number[] | null; expected: Record<string, number | number[]> }
 interface RegressionCase { name: string; yTrue: number[]; yPred: number[]; sampleWeight: number[] | null; expected: Record<string, number> }
-const golden = JSON.parse(readFileSync(new URL('../golden/metrics.json', import.meta.url), 'utf8')) as {
+const golden = goldenJson('metrics') as {
   binary: BinaryCase[]; multiclass: MulticlassCase[]; regression: RegressionCase[];
 };
 

@@ -3,16 +3,16 @@
 // successive-halving schedule (test/golden/selection.json).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { SluiceError } from '../../src/core/errors.ts';
 import { Frame } from '../../src/frame/frame.ts';
 import {
   choice, gridSize, intRange, logUniform, randomSearch, sampleCandidates, shareFrame, successiveHalving, uniform, WorkerPool,
 } from '../../src/ml/selection/index.ts';
+import { goldenJson } from '../helpers/golden.ts';
 
 const fixture = new URL('./selection-worker-fixture.ts', import.meta.url);
-const golden = JSON.parse(readFileSync(new URL('../golden/selection.json', import.meta.url), 'utf8')) as {
+const golden = goldenJson('selection') as {
   halving: { candidates: number | null; factor: number; minResource: number; maxResource: number; resources: number[]; counts: number[] }[];
 };
 

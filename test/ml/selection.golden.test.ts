@@ -2,11 +2,11 @@
 // written once by test/golden/make_selection_golden.py.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { fitIsotonic, fitPlatt, groupKFold, kFold, stratifiedKFold, timeSeriesSplit, type Split } from '../../src/ml/selection/index.ts';
+import { goldenJson } from '../helpers/golden.ts';
 
 interface FoldsJson { train: number[]; test: number[] }
-const golden = JSON.parse(readFileSync(new URL('../golden/selection.json', import.meta.url), 'utf8')) as {
+const golden = goldenJson('selection') as {
   kfold: { n: number; k: number; folds: FoldsJson[] }[];
   stratifiedKFold: { name: string; y: number[]; k: number; folds: FoldsJson[] }[];
   groupKFold: { name: string; groups: (number | string)[]; k: number; folds: FoldsJson[] }[];

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { SluiceError } from '../../src/core/errors.ts';
 import { csv, parquet } from '../../src/data/index.ts';
 import { quoteLiteral } from '../../src/engine/index.ts';
 import { ingestValidated, suite, ValidationError, type Expectation, type ExpectationResult, type Suite } from '../../src/quality/index.ts';
@@ -58,18 +59,19 @@ for (const kind of ['parquet', 'csv'] as const) {
     try {
       const paths = await prepare(env);
       const path = kind === 'parquet' ? paths.parquetPath : paths.csvPath;
+      const warn = { severity: 'warn' } as const;
       const { result, report, byName } = await check(env, path, (e) => [
-        e.notNull(['amount', 'at']),
-        e.unique('id'),
+        e.notNull(['amount', 'at'], warn),
+        e.unique('id', warn),
         e.unique(['country', 'code'], { name: 'country_code_unique' }),
-        e.between('amount', 0, 1000),
+        e.between('amount', 0, 1000, warn),
         e.inSet('country', ['NO', 'SE', 'DK', 'FI', 'XX']),
-        e.regex('code', /^[A-Z]{2}\d$/),
+        e.regex('code', /^[A-Z]{2}\d$/, warn),
         e.regex('code', /ab/i, { name: 'code_has_ab' }),
-        e.length('code', { min: 3, max: 3 }),
-        e.finite('ratio'),
-        e.valuesIn('country', { dataset: 'countries', column: 'iso' }),
-        e.sql('ratio_below_one', 'ratio <= 1.0'),
+        e.length('code', { min: 3, max: 3 }, warn),
+        e.finite('ratio', warn),
+        e.valuesIn('country', { dataset: 'countries', column: 'iso' }, warn),
+        e.sql('ratio_below_one', 'ratio <= 1.0', warn),
       ]);
       const failed = (name: string) => byName(name).failedRows;
       assert.equal(failed('amount_at_not_null'), 2, 'rows 4 and 7');
@@ -83,7 +85,7 @@ for (const kind of ['parquet', 'csv'] as const) {
       assert.equal(failed('ratio_finite'), 2, 'NaN and Infinity');
       assert.equal(failed('country_in_countries'), 1, 'XX');
       assert.equal(failed('ratio_below_one'), 3, 'rows 4 (2.0), 5 (NaN compares greater) and 7 (Infinity): only FALSE fails');
-      assert.equal(byName('amount_between').status, 'warned', 'row checks warn by default');
+      assert.equal(byName('amount_between').status, 'warned', "severity 'warn': quarantine and go on");
       assert.equal(byName('country_in_set').status, 'passed');
       // Rows 3, 4, 5, 6, 7, 9 broke something: quarantined, the others clean.
       assert.deepEqual(report.rows, { input: 10, clean: 4, quarantined: 6, unparsed: 0 });
@@ -144,7 +146,8 @@ test('severity fail: a failing expectation fails the validation and nothing is w
   const env = await dataEnv();
   try {
     const { parquetPath } = await prepare(env);
-    const err = await check(env, parquetPath, (e) => [e.between('amount', 0, 1000, { severity: 'fail' }), e.rowCount({ min: 1 })]).then(() => undefined, (x: unknown) => x);
+    // Row checks fail by default: no severity given.
+    const err = await check(env, parquetPath, (e) => [e.between('amount', 0, 1000), e.rowCount({ min: 1 })]).then(() => undefined, (x: unknown) => x);
     assert.ok(err instanceof ValidationError, String(err));
     assert.match(err.message, /amount_between: amount within \[0, 1000\] \(2 of 10 rows\)/);
     assert.equal(err.report.status, 'failed');
@@ -152,12 +155,38 @@ test('severity fail: a failing expectation fails the validation and nothing is w
     const tolerant = await check(env, parquetPath, (e) => [e.between('amount', 0, 1000, { severity: 'fail', mostly: 0.8 })]);
     assert.equal(tolerant.byName('amount_between').status, 'passed');
     assert.equal(tolerant.report.rows.quarantined, 2, 'the failing rows still go to the quarantine');
-    const counted = await check(env, parquetPath, (e) => [e.between('amount', 0, 1000, { quarantine: false }), e.finite('ratio')]);
+    const counted = await check(env, parquetPath, (e) => [e.between('amount', 0, 1000, { quarantine: false, severity: 'warn' }), e.finite('ratio', { severity: 'warn' })]);
     assert.equal(counted.byName('amount_between').failedRows, 2);
     assert.deepEqual(counted.report.rows, { input: 10, clean: 8, quarantined: 2, unparsed: 0 });
-    const missing = await check(env, parquetPath, (e) => [e.notNull('nope' as 'id'), e.between('code' as 'amount', 0, 1)]);
-    assert.match(missing.byName('nope_not_null').message ?? '', /column "nope" not in the data/);
-    assert.match(missing.byName('code_between').message ?? '', /column "code" has type VARCHAR; between needs a number or time column/);
+  } finally { await env.close(); }
+});
+
+test('a check that cannot be evaluated (missing column, wrong type) is an error naming check, column, type found and needed, whatever its severity', async () => {
+  const env = await dataEnv();
+  try {
+    const { parquetPath } = await prepare(env);
+    const before = (await env.store.listDatasets()).length;
+    const missing = await check(env, parquetPath, (e) => [e.notNull('nope' as 'id', { severity: 'warn' })]).then(() => undefined, (x: unknown) => x);
+    assert.ok(missing instanceof SluiceError, String(missing));
+    assert.equal(missing.code, 'CHECK_NOT_EVALUABLE');
+    assert.match(missing.message, /Expectation "nope_not_null" \(nope not null\) cannot be evaluated: column "nope" is not in the data \(it has "id", "code"/);
+    assert.equal(missing.context['column'], 'nope');
+    const typed = await check(env, parquetPath, (e) => [e.between('code' as 'amount', 0, 1, { severity: 'warn' })]).then(() => undefined, (x: unknown) => x);
+    assert.ok(typed instanceof SluiceError, String(typed));
+    assert.equal(typed.code, 'CHECK_NOT_EVALUABLE');
+    assert.match(typed.message, /Expectation "code_between" .* cannot be evaluated: column "code" has type VARCHAR; between needs a number or time column/);
+    assert.deepEqual([typed.context['expectation'], typed.context['column'], typed.context['type'], typed.context['needed']], ['code_between', 'code', 'VARCHAR', 'a number or time column']);
+    assert.match(typed.hint ?? '', /columns: \{ "code": 'DOUBLE' \}/);
+    for (const [exp, needed] of [[(e: Parameters<Parameters<typeof suite<Row>>[1]>[0]) => e.mean('code' as 'amount', { max: 1 }, { severity: 'warn' }), 'a number column'],
+      [(e: Parameters<Parameters<typeof suite<Row>>[1]>[0]) => e.freshness('amount' as 'at', { maxAge: '1 day' }, { severity: 'warn' }), 'a time column']] as const) {
+      const err = await check(env, parquetPath, (e) => [exp(e)]).then(() => undefined, (x: unknown) => x);
+      assert.ok(err instanceof SluiceError && err.code === 'CHECK_NOT_EVALUABLE', String(err));
+      assert.equal(err.context['needed'], needed);
+    }
+    const ref = await check(env, parquetPath, (e) => [e.valuesIn('country', { dataset: 'nations', column: 'iso' }, { severity: 'warn' })]).then(() => undefined, (x: unknown) => x);
+    assert.ok(ref instanceof SluiceError && ref.code === 'CHECK_NOT_EVALUABLE', String(ref));
+    assert.match(ref.message, /the referenced dataset "nations" does not exist/);
+    assert.equal((await env.store.listDatasets()).length, before, 'nothing registered');
   } finally { await env.close(); }
 });
 

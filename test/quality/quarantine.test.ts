@@ -48,7 +48,7 @@ test('unparsable rows and failed rows share the batch quarantine; counts add up;
     writeFileSync(path, 'id,qty,sku\n1,5,A-1\n2,x,A-2\n3,-1,A-3\n4,7\n5,8,bad sku\n6,9,A-6\n');
     const result = await ingestValidated(env.engine, env.catalog, {
       dataset: 'orders', source: csv(path, { columns: { qty: 'INTEGER' }, onBadRows: 'quarantine' }), lineage: env.lineage,
-      suite: suite('orders', (e) => [e.between('qty', 0, null), e.regex('sku', /^[A-Z]-\d+$/)]),
+      suite: suite('orders', (e) => [e.between('qty', 0, null, { severity: 'warn' }), e.regex('sku', /^[A-Z]-\d+$/, { severity: 'warn' })]),
     });
     await env.commit([...result.staged, ...result.quarantined]);
     const report = result.reports[0]!;
@@ -70,7 +70,7 @@ test('validateDataset: check only (nothing written) or split an existing version
   const env = await dataEnv();
   try {
     const raw = await env.catalog.commit(await env.catalog.stage(env.engine, 'raw', 'SELECT range AS id, CASE WHEN range % 5 = 0 THEN NULL ELSE range END AS v FROM range(100)', env.lineage));
-    const s = suite('v', (e) => [e.notNull('v'), e.rowCount({ min: 50 })]);
+    const s = suite('v', (e) => [e.notNull('v', { severity: 'warn' }), e.rowCount({ min: 50 })]);
     const checked = await validateDataset(env.engine, env.catalog, raw, s);
     assert.equal(checked.clean, null);
     assert.deepEqual(checked.report.rows, { input: 100, clean: 80, quarantined: 20, unparsed: 0 });

@@ -14,7 +14,7 @@
  *   estimator: { type: 'random-forest', numTrees: 100, maxDepth: 12, maxFeatures: 'sqrt', seed: 1 } });
  */
 import type { Frame } from '../../frame/frame.ts';
-import type { Json } from '../../store/types.ts';
+import type { Json } from '../../core/json.ts';
 import { registerEstimator, type Estimator, type PredictAsyncOptions, type Task } from '../estimator.ts';
 import { checkPredictInput } from '../input.ts';
 import { RandomForest } from './forest.ts';

@@ -13,7 +13,7 @@
  * await fitEstimator(frame, y, { type: 'gbdt', numTrees: 200, learningRate: 0.05 }, { task: 'binary', categorical: [] });
  */
 import type { Frame } from '../../frame/frame.ts';
-import type { Json } from '../../store/types.ts';
+import type { Json } from '../../core/json.ts';
 import { registerEstimator, type Estimator, type Task } from '../estimator.ts';
 import { checkPredictInput } from '../input.ts';
 import { GradientBoostedTrees } from './estimator.ts';

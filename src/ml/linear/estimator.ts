@@ -8,7 +8,7 @@
  * on the estimator (`warnings`), which trainModel logs and keeps in the model package.
  */
 import type { Frame } from '../../frame/frame.ts';
-import type { Json } from '../../store/types.ts';
+import type { Json } from '../../core/json.ts';
 import { registerEstimator, type Estimator, type Task } from '../estimator.ts';
 import { checkPredictInput } from '../input.ts';
 import type { OptionRules } from '../spec.ts';

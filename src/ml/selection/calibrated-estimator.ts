@@ -10,7 +10,7 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
-import type { Json } from '../../store/types.ts';
+import type { Json } from '../../core/json.ts';
 import { fitEstimator, loadEstimator, registerEstimator, wantsScaling, type Estimator, type EstimatorSpec, type FitOptions } from '../estimator.ts';
 import { fitIsotonic, IsotonicCalibrator } from './isotonic.ts';
 import { fitPlatt, PlattCalibrator } from './platt.ts';

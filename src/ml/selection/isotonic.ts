@@ -10,7 +10,7 @@
  * iso.predict(scores); // calibrated probabilities, non-decreasing in the score
  */
 import { DataError } from '../../core/errors.ts';
-import type { Json } from '../../store/types.ts';
+import type { Json } from '../../core/json.ts';
 import { checkCalibrationInput } from './calibration-input.ts';
 
 export class IsotonicCalibrator {

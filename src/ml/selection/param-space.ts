@@ -11,7 +11,7 @@
  */
 import { SluiceError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
-import type { Json } from '../../store/types.ts';
+import type { Json } from '../../core/json.ts';
 
 export type Params = Record<string, Json>;
 

@@ -11,7 +11,7 @@
  * platt.predict(scores); // calibrated probabilities
  */
 import { DataError } from '../../core/errors.ts';
-import type { Json } from '../../store/types.ts';
+import type { Json } from '../../core/json.ts';
 import { checkCalibrationInput } from './calibration-input.ts';
 
 export class PlattCalibrator {

@@ -1,0 +1,189 @@
+/**
+ * Dictionary-encodes DuckDB VARCHAR vectors as they stream in, without a JavaScript string per row.
+ *
+ * A VARCHAR vector is an array of 16-byte records: a 4-byte length, then either the bytes themselves
+ * (up to 12, zero-padded: "inlined") or a 4-byte prefix and a pointer to the bytes. Short strings are
+ * looked up by their record in an open-addressing hash table, so a string is decoded only the first time
+ * its value is seen. Long strings are read once per distinct pointer in each chunk (values from a
+ * dictionary-encoded Parquet column or a join share one pointer per value) and looked up by text.
+ *
+ * `finish` returns the dictionary in code-point order (UTF-8 byte order, DuckDB's own VARCHAR order)
+ * with codes renumbered to match, and -1 for null.
+ */
+import type { DuckDBVector } from '@duckdb/node-api';
+import { BlockedArray } from './blocked-array.ts';
+
+interface RawVarCharVector {
+  dataView: DataView;
+  validity: { data: BigUint64Array | null };
+  getItem(i: number): string | null;
+}
+
+const INLINE_BYTES = 12;
+const decoder = new TextDecoder();
+
+export class TextColumnEncoder {
+  readonly #codes: BlockedArray<Int32Array>;
+  /** Distinct values in first-seen order; a value's code is its index. */
+  readonly #values: string[] = [];
+  /** UTF-8 byte length of each code's value (to trust a cached pointer only for the same length). */
+  readonly #byteLengths: number[] = [];
+  /** Short strings: slot -> code + 1 (0 is empty), and each slot's record (length, 3 inline words; the hash is in `append`). */
+  #slots = new Int32Array(1024);
+  #slotKeys = new Int32Array(4 * 1024);
+  #shortCount = 0;
+  readonly #long = new Map<string, number>();
+
+  /** `expected`: the row count when known in advance (the codes are then written in place). */
+  constructor(expected?: number) {
+    this.#codes = new BlockedArray((n) => new Int32Array(n), expected);
+  }
+
+  /** Encodes the first `n` values of a VARCHAR vector. */
+  append(vector: DuckDBVector, n: number): void {
+    const raw = vector as unknown as RawVarCharVector;
+    const view = raw.dataView;
+    // Int32 words keep the loop in small integers (a Uint32 view yields doubles above 2^31).
+    const records = view.byteOffset % 4 === 0
+      ? new Int32Array(view.buffer, view.byteOffset, n * 4)
+      : new Int32Array(new Uint8Array(view.buffer, view.byteOffset, n * 16).slice().buffer);
+    const validity = raw.validity.data;
+    const valid = validity ? new Int32Array(validity.buffer, validity.byteOffset, validity.length * 2) : null;
+    const at = this.#codes.reserve(n);
+    const out = this.#codes.block;
+    let slots = this.#slots;
+    let keys = this.#slotKeys;
+    let mask = slots.length - 1;
+    // Pointer -> code for this chunk only: DuckDB may reuse the memory of a chunk's strings in the next.
+    let pointers: Map<number, number> | null = null;
+    for (let i = 0; i < n; i++) {
+      if (valid !== null && ((valid[i >>> 5]! >>> (i & 31)) & 1) === 0) {
+        out[at + i] = -1;
+        continue;
+      }
+      const r = i << 2;
+      const len = records[r]!;
+      if (len <= INLINE_BYTES) {
+        // The inline bytes are zero-padded by DuckDB; masking by length makes the key exact regardless.
+        const w1 = records[r + 1]! & (len >= 4 ? -1 : ~(-1 << (len << 3)));
+        const w2 = len <= 4 ? 0 : records[r + 2]! & (len >= 8 ? -1 : ~(-1 << ((len - 4) << 3)));
+        const w3 = len <= 8 ? 0 : records[r + 3]! & (len >= 12 ? -1 : ~(-1 << ((len - 8) << 3)));
+        let h = Math.imul(len ^ w1, 0x9e3779b1);
+        h = Math.imul(h ^ (h >>> 15) ^ w2, 0x85ebca77);
+        h = Math.imul(h ^ (h >>> 13) ^ w3, 0xc2b2ae3d);
+        h ^= h >>> 16;
+        let s = h & mask;
+        while (true) {
+          const entry = slots[s]!;
+          const k = s << 2;
+          if (entry === 0) {
+            out[at + i] = this.#insertShort(s, len, w1, w2, w3, view, (i << 4) + 4);
+            slots = this.#slots;
+            keys = this.#slotKeys;
+            mask = slots.length - 1;
+            break;
+          }
+          if (keys[k] === len && keys[k + 1] === w1 && keys[k + 2] === w2 && keys[k + 3] === w3) {
+            out[at + i] = entry - 1;
+            break;
+          }
+          s = (s + 1) & mask;
+        }
+      } else {
+        pointers ??= new Map();
+        const pointer = (records[r + 3]! >>> 0) * 4294967296 + (records[r + 2]! >>> 0);
+        const cached = pointers.get(pointer);
+        if (cached !== undefined && this.#byteLengths[cached] === len) {
+          out[at + i] = cached;
+        } else {
+          const code = this.#longCode(raw.getItem(i)!, len);
+          pointers.set(pointer, code);
+          out[at + i] = code;
+        }
+      }
+    }
+    this.#codes.commit(n);
+  }
+
+  /** A new short string at empty slot `s`: decoded once, given the next code. */
+  #insertShort(s: number, len: number, w1: number, w2: number, w3: number, view: DataView, start: number): number {
+    const code = this.#add(decoder.decode(new Uint8Array(view.buffer, view.byteOffset + start, len)), len);
+    this.#slots[s] = code + 1;
+    this.#slotKeys.set([len, w1, w2, w3], s << 2);
+    if (++this.#shortCount * 2 > this.#slots.length) this.#grow();
+    return code;
+  }
+
+  #longCode(value: string, len: number): number {
+    const known = this.#long.get(value);
+    if (known !== undefined) return known;
+    const code = this.#add(value, len);
+    this.#long.set(value, code);
+    return code;
+  }
+
+  #add(value: string, byteLength: number): number {
+    this.#values.push(value);
+    this.#byteLengths.push(byteLength);
+    return this.#values.length - 1;
+  }
+
+  /** Doubles the short-string table, re-inserting every record. */
+  #grow(): void {
+    const oldSlots = this.#slots;
+    const oldKeys = this.#slotKeys;
+    const slots = new Int32Array(oldSlots.length * 2);
+    const keys = new Int32Array(slots.length * 4);
+    const mask = slots.length - 1;
+    for (let o = 0; o < oldSlots.length; o++) {
+      if (oldSlots[o] === 0) continue;
+      const ok = o << 2;
+      let h = Math.imul(oldKeys[ok]! ^ oldKeys[ok + 1]!, 0x9e3779b1);
+      h = Math.imul(h ^ (h >>> 15) ^ oldKeys[ok + 2]!, 0x85ebca77);
+      h = Math.imul(h ^ (h >>> 13) ^ oldKeys[ok + 3]!, 0xc2b2ae3d);
+      h ^= h >>> 16;
+      let s = h & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = oldSlots[o]!;
+      keys.set(oldKeys.subarray(ok, ok + 4), s << 2);
+    }
+    this.#slots = slots;
+    this.#slotKeys = keys;
+  }
+
+  /** The codes of all rows appended and the sorted dictionary they index. */
+  finish(): { codes: Int32Array; dictionary: string[] } {
+    const values = this.#values;
+    const order = values.map((_, i) => i);
+    order.sort((a, b) => compareCodePoints(values[a]!, values[b]!));
+    if (order.every((code, rank) => code === rank)) return { codes: this.#codes.finish(), dictionary: values };
+    // remap[code + 1] is the code's rank in the sorted dictionary; remap[0] keeps null at -1.
+    const remap = new Int32Array(values.length + 1);
+    remap[0] = -1;
+    order.forEach((code, rank) => { remap[code + 1] = rank; });
+    const codes = this.#codes.finish((block, out, at) => {
+      for (let i = 0; i < block.length; i++) out[at + i] = remap[block[i]! + 1]!;
+    });
+    return { codes, dictionary: order.map((code) => values[code]!) };
+  }
+}
+
+/**
+ * Orders strings by code point, as UTF-8 bytes order (JavaScript's `<` compares UTF-16 units, which
+ * puts U+E000..U+FFFF after the surrogate pairs of U+10000 and above).
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xe000) return unit - 0x800;
+  if (unit >= 0xd800) return unit + 0x2000;
+  return unit;
+}
