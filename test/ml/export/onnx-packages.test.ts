@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { SluiceError } from '../../../src/core/errors.ts';
 import { Frame, numberColumn, stringColumn } from '../../../src/frame/frame.ts';
-import { exportOnnx } from '../../../src/ml/export/index.ts';
+import { exportOnnx } from '../../../src/index.ts';
 import { decodeModelPackage } from '../../../src/ml/package.ts';
 import { maxAbsDiff, runOnnx } from './onnx-helpers.ts';
 
