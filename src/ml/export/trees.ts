@@ -6,13 +6,16 @@
  * - numeric: gbdt's binning puts v in bin b when edges[b-1] < v <= edges[b], and a row goes left
  *   when bin <= t; so left is exactly v <= edges[t]: BRANCH_LEQ on edges[t] (a double, no rounding).
  *   A forest's exact split on fine codes (codes <= c go left) is v <= fineEdges[c] the same way.
- * - categorical: a category column becomes its bin index (a LabelEncoder from the raw value; NaN for
- *   missing, unseen and capped categories, which Sluice puts in the missing bin), and a split on a
- *   set of categories is one BRANCH_MEMBER node with the left set's bins. A chain of BRANCH_EQ nodes
- *   would grow each tree by the set's size, and a 0/1 "goes left" column per split one LabelEncoder
- *   per node; opset 5 tests the set directly.
- * - missing values: NaN follows the node's learned direction (nodes_missing_value_tracks_true, the
- *   true branch being Sluice's left); for a categorical split, the missing bin's bit of the left set.
+ * - categorical: a category column becomes its bin index, exactly as Sluice bins it (a LabelEncoder
+ *   from the raw value; missing, unseen and capped categories get the missing bin's index, numBins),
+ *   and a split on a set of categories is one BRANCH_MEMBER node with the left set's bins, the missing
+ *   bin among them when missing values go left. A chain of BRANCH_EQ nodes would grow each tree by
+ *   the set's size, and a 0/1 "goes left" column per split one LabelEncoder per node; opset 5 tests
+ *   the set directly. The missing bin is a number, not NaN, on purpose: onnxruntime 1.30 tests a set
+ *   of more than 30 members, or with a member above 30, by a search in which NaN matches member 0
+ *   (test/ml/export/onnx-parity.test.ts has the case), whatever nodes_missing_value_tracks_true says.
+ * - missing numbers: NaN follows the node's learned direction (nodes_missing_value_tracks_true, the
+ *   true branch being Sluice's left).
  *
  * Outputs: gbdt adds its base scores, then Sigmoid (binary: probabilities [1 - p, p]) or Softmax
  * (multiclass); a forest divides the sum by the number of trees (its leaves hold class shares, one
@@ -55,7 +58,8 @@ function featureMatrix(g: GraphBuilder, mappers: readonly BinMapper[], features:
     }
     const c = asCategory(f, who);
     const keys = m.source === 'string' ? (m.categories as readonly string[]) : Array.from(m.categories as Float64Array, String);
-    return categoryLookup(g, c, keys.map((k, b) => [k, b] as const), NaN, 'double');
+    // Missing, unseen and capped categories take the missing bin's index, as in Sluice's binning.
+    return categoryLookup(g, c, keys.map((k, b) => [k, b] as const), numBins(m), 'double');
   });
   return cols.length === 1 ? cols[0]! : g.node('Concat', cols, { axis: { int: 1 } });
 }
@@ -87,11 +91,17 @@ function ensemble(
       const f = t.feature[i]!;
       feature.push(f);
       if (t.categorical[i]) {
-        const nb = numBins(mappers[f]!);
-        modes.push(BRANCH_MEMBER); splits.push(NaN);
-        for (let b = 0; b < nb; b++) if (leftHas(t, i, b)) members.push(b);
-        members.push(NaN);
-        missingTrue.push(leftHas(t, i, nb) ? 1 : 0);
+        // The left set over bins 0..numBins, the missing bin included when missing values go left.
+        const left: number[] = [];
+        for (let b = 0; b <= numBins(mappers[f]!); b++) if (leftHas(t, i, b)) left.push(b);
+        if (left.length > 0) {
+          modes.push(BRANCH_MEMBER); splits.push(NaN);
+          members.push(...left, NaN);
+        } else {
+          // Nothing goes left: a split no bin index passes (ORT needs a non-empty set).
+          modes.push(BRANCH_LEQ); splits.push(-Infinity);
+        }
+        missingTrue.push(0);
       } else {
         modes.push(BRANCH_LEQ); splits.push(threshold(t, i));
         missingTrue.push(t.defaultLeft[i] ? 1 : 0);

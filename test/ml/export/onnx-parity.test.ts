@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stringColumn, numberColumn, type Frame } from '../../../src/frame/frame.ts';
+import { Frame, stringColumn, numberColumn } from '../../../src/frame/frame.ts';
 import { fitCategoryEncoder, fitImputer, fitRobustScaler, fitTransformColumnTransformer, type PipelineStep } from '../../../src/features/index.ts';
 import { exportOnnx } from '../../../src/ml/export/index.ts';
 import { decodeModelPackage, encodeModelPackage } from '../../../src/ml/package.ts';
@@ -137,4 +137,28 @@ test('the parity models exercise set splits on categories, learned missing direc
   const forest = await train({ type: 'random-forest', numTrees: 5, maxDepth: 10, seed: 1 }, 'regression');
   const inner = (forest.estimator as unknown as { model: { model: { fine: (Float64Array | null)[] } } }).model.model;
   assert.ok(inner.fine.some((e) => e !== null), 'the forest splits some feature on exact (fine) thresholds');
+});
+
+test('ONNX export of trees on a text column with more categories than bins (the rarest share the missing bin) matches Sluice', async (t) => {
+  const n = 4000;
+  const codes: string[] = [], x: number[] = [], y: string[] = [];
+  let s = 12345;
+  const next = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  for (let i = 0; i < n; i++) {
+    // 400 categories with a skewed frequency: the rarest fall beyond gbdt's 255-bin cap.
+    const c = Math.floor(400 * next() ** 2);
+    const v = next();
+    codes.push(`shop-${c}`);
+    x.push(v);
+    y.push((c % 7) / 7 + v + 0.3 * next() > 0.9 ? 'yes' : 'no');
+  }
+  const frame = new Frame([['shop', stringColumn(codes)], ['x', numberColumn(x)], ['y', stringColumn(y)]]);
+  const score = new Frame([
+    ['shop', stringColumn([...codes.slice(0, 500), 'shop-unseen', null, 'shop-399', 'shop-250'])],
+    ['x', numberColumn([...x.slice(0, 500), 0.5, NaN, 0.1, 0.9])],
+  ]);
+  for (const estimator of [{ type: 'gbdt', numTrees: 30, maxLeaves: 16, seed: 4 }, { type: 'random-forest', numTrees: 10, maxDepth: 10, seed: 4 }] as const) {
+    const model = await trainModel(frame, { label: 'y', task: 'binary', numeric: ['x'], categorical: ['shop'], estimator });
+    await checkParity(model, score, t);
+  }
 });
