@@ -53,7 +53,7 @@ export function exportOnnx(model: Predictor | ModelPackage, options: OnnxExportO
   const supported = est.model instanceof GradientBoostedTrees || est.model instanceof RandomForest
     || est.model instanceof LogisticRegressionModel || est.model instanceof LinearRegressionModel;
   if (!supported) {
-    throw unsupported(`the estimator "${est.type}"`, `ONNX export covers ${EXPORTABLE}`, `Train one of ${EXPORTABLE} to export it${est.type === 'calibrated' ? ' (calibration maps its scores outside any ONNX tree or linear operator)' : ''}.`);
+    throw unsupported(`the estimator "${est.type}"`, `ONNX export covers ${EXPORTABLE}`, `Train one of ${EXPORTABLE} to export it${est.type === 'calibrated' ? '; the export does not rebuild a calibration map (Platt or isotonic) in the graph; score a calibrated model through Sluice (scoreDataset or the prediction server)' : ''}.`);
   }
   const g = new GraphBuilder(options.name ?? predictor.target);
   const features = buildFeatures(g, predictor.signature, predictor.features);
