@@ -197,8 +197,8 @@ function describe(v: unknown): string {
 /** Predictions per row: a number, a class name, or per-class probabilities for multiclass models. */
 function shape(raw: Float64Array, rows: number, model: ServedModel, output: Output): unknown[] {
   const width = Math.max(1, Math.round(raw.length / rows));
-  const classes = (model.pkg as { classes?: unknown }).classes;
-  const names = Array.isArray(classes) ? (classes as unknown[]).map(String) : undefined;
+  // Class names as the label held them (text, numbers, booleans); packages made before they were kept have none.
+  const names = model.predictor.classes ?? undefined;
   const out = new Array<unknown>(rows);
   for (let i = 0; i < rows; i++) {
     if (width === 1) {
@@ -211,7 +211,7 @@ function shape(raw: Float64Array, rows: number, model: ServedModel, output: Outp
         for (let k = 1; k < width; k++) if (probs[k]! > probs[best]!) best = k;
         out[i] = names?.[best] ?? best;
       } else {
-        out[i] = names ? Object.fromEntries(probs.map((p, k) => [names[k] ?? String(k), p])) : probs;
+        out[i] = names ? Object.fromEntries(probs.map((p, k) => [String(names[k] ?? k), p])) : probs;
       }
     }
   }

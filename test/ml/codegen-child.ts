@@ -5,7 +5,7 @@ import { Frame, numberColumn, stringColumn } from '../../src/frame/frame.ts';
 import { GradientBoostedTrees, closeThreads } from '../../src/ml/gbdt/index.ts';
 import { RandomForest, closeForestThreads } from '../../src/ml/forest/index.ts';
 import { rocAuc } from '../../src/ml/metrics/index.ts';
-import { rng } from '../../src/ml/gbdt/sampling.ts';
+import { rng } from '../../src/ml/trees/sampling.ts';
 import { codegenAllowed } from '../../src/ml/codegen.ts';
 import { trainModel } from '../../src/ml/train.ts';
 import { SluiceError } from '../../src/core/errors.ts';

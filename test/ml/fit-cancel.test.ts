@@ -9,7 +9,7 @@ import { Frame, numberColumn, stringColumn } from '../../src/frame/frame.ts';
 import { CancelledError } from '../../src/core/errors.ts';
 import { GradientBoostedTrees } from '../../src/ml/gbdt/index.ts';
 import { RandomForest } from '../../src/ml/forest/index.ts';
-import { rng } from '../../src/ml/gbdt/sampling.ts';
+import { rng } from '../../src/ml/trees/sampling.ts';
 import { liveTreeWorkers } from '../../src/ml/trees/threads.ts';
 import { lbfgsAsync, owlqnAsync, type SmoothObjective } from '../../src/ml/linear/index.ts';
 import { trainModel } from '../../src/registry/index.ts';

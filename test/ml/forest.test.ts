@@ -9,7 +9,7 @@ import { DataError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { Frame, numberColumn, stringColumn } from '../../src/frame/frame.ts';
 import { RandomForest } from '../../src/ml/forest/index.ts';
-import { treeDepth } from '../../src/ml/gbdt/tree.ts';
+import { treeDepth } from '../../src/ml/trees/tree.ts';
 import { accuracy, r2, rocAuc } from '../../src/ml/metrics/index.ts';
 import { loadPredictor, trainModel } from '../../src/registry/index.ts';
 

@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Frame, numberColumn } from '../../src/frame/frame.ts';
 import { GradientBoostedTrees } from '../../src/ml/gbdt/index.ts';
-import { findBestSplit } from '../../src/ml/gbdt/split.ts';
-import { histogramLayout } from '../../src/ml/gbdt/histogram.ts';
+import { findBestSplit } from '../../src/ml/trees/split.ts';
+import { histogramLayout } from '../../src/ml/trees/histogram.ts';
 import { logLoss, rocAuc } from '../../src/ml/metrics/index.ts';
 
 interface Task { species: string; features: string[]; log_loss: number; auc: number }

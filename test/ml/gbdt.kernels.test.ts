@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileFusedUpdate } from '../../src/ml/gbdt/bound.ts';
 import { lossFor, type Objective } from '../../src/ml/gbdt/losses.ts';
-import { digitOf, histogramLayout } from '../../src/ml/gbdt/histogram.ts';
+import { digitOf, histogramLayout } from '../../src/ml/trees/histogram.ts';
 
 function close(actual: number, expected: number, what: string): void {
   const tol = 1e-6 * Math.max(Math.abs(expected), 1e-30);

@@ -8,7 +8,7 @@ import {
   GradientBoostedTrees, binColumns, closeThreads, fitBinMappers, flattenForest, numBins, predictRawBinned, trainBooster,
   treeDepth, treeShap, expectedValue, type Tree,
 } from '../../src/ml/gbdt/index.ts';
-import { rng } from '../../src/ml/gbdt/sampling.ts';
+import { rng } from '../../src/ml/trees/sampling.ts';
 import { DataError } from '../../src/core/errors.ts';
 import { rocAuc } from '../../src/ml/metrics/index.ts';
 

@@ -21,9 +21,9 @@
  * (multiclass); a forest divides the sum by the number of trees (its leaves hold class shares, one
  * tree copy per class for multiclass since an opset-5 leaf feeds one target).
  */
-import type { BinMapper } from '../gbdt/binning.ts';
+import type { BinMapper } from '../trees/binning.ts';
 import type { GbdtModel } from '../gbdt/model.ts';
-import type { Tree } from '../gbdt/tree.ts';
+import type { Tree } from '../trees/tree.ts';
 import type { ForestModel } from '../forest/model.ts';
 import { asCategory, categoryLookup, unsupported, type ExportFeature } from './features.ts';
 import { ML_DOMAIN, tensor, type GraphBuilder } from './graph.ts';

@@ -12,7 +12,7 @@
  * const key = treeKey(seed, t);
  * const count = bootstrapCount(table, uniformOf(key, row)); // 0, 1, 2, ...
  */
-import { mix32, streamKey } from '../gbdt/sampling.ts';
+import { mix32, streamKey } from '../trees/sampling.ts';
 
 /** Cumulative Poisson(rate) probabilities P(X <= k), k = 0.. until the tail is below 1e-15. */
 export function poissonTable(rate: number): Float64Array {

@@ -8,8 +8,8 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
-import { binFeature, fitBinMappers, numBins } from '../gbdt/binning.ts';
-import { encodeGroups, histogramLayout } from '../gbdt/histogram.ts';
+import { binFeature, fitBinMappers, numBins } from '../trees/binning.ts';
+import { encodeGroups, histogramLayout } from '../trees/histogram.ts';
 import { fineCodes, fitFineMappers } from '../trees/fine.ts';
 import type { Task } from '../estimator.ts';
 import { inferTaskOfNumbers } from '../labels.ts';

@@ -23,7 +23,7 @@ import { fitForest, type RandomForestFitOptions } from './fit.ts';
 import { forestImportance } from './importance.ts';
 import { codesForFrame, fineCoarseMaps, type ForestModel } from './model.ts';
 import { flattenForestTrees, predictBinned, type FlatTrees } from './predict.ts';
-import { numBins } from '../gbdt/binning.ts';
+import { numBins } from '../trees/binning.ts';
 import { availableParallelism } from 'node:os';
 import { jobRunner, type PredictJob } from './jobs.ts';
 import { acquireForestPool, releaseForestPool } from './pool.ts';

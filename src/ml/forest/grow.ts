@@ -27,14 +27,14 @@
  * const tree = builder.build(7); // tree 7 of the forest, whichever thread builds it
  */
 import { Rng } from '../../core/rng.ts';
-import { groupLut, histogramKernel, marginalize, type HistogramKernel, type HistogramLayout } from '../gbdt/histogram.ts';
-import { uniformOf } from '../gbdt/sampling.ts';
-import { findBestSplit, type SplitParams } from '../gbdt/split.ts';
-import { treeFromNodes, type NodeSpec, type Tree } from '../gbdt/tree.ts';
+import { groupLut, histogramKernel, marginalize, type HistogramKernel, type HistogramLayout } from '../trees/histogram.ts';
+import { uniformOf } from '../trees/sampling.ts';
+import { findBestSplit, type SplitParams } from '../trees/split.ts';
+import { treeFromNodes, type NodeSpec, type Tree } from '../trees/tree.ts';
 import type { Task } from '../estimator.ts';
 import { bootstrapCount, poissonTable, treeFeatureSeed, treeKey } from './bootstrap.ts';
-import { findMulticlassSplit, type NodeSplit } from './split-multiclass.ts';
-import { EXACT_MAX_ROWS, ExactSplitter } from './split-exact.ts';
+import { findMulticlassSplit, type NodeSplit } from '../trees/split-multiclass.ts';
+import { EXACT_MAX_ROWS, ExactSplitter } from '../trees/split-exact.ts';
 import { FINE_MISSING } from '../trees/fine.ts';
 
 /** A fitted tree: splits in bin space (gbdt's Tree) and the outputs of every node. */
@@ -182,6 +182,9 @@ export class TreeBuilder {
   readonly #exactRows: number;
   readonly #exact: ExactSplitter | null;
   readonly #binChosen: Int32Array;
+  /** Every feature has fine codes: nodes of at most #exactRows rows need no histogram. */
+  readonly #allFine: boolean;
+  readonly #noHist = new Float64Array(0);
 
   constructor(data: GrowData, params: GrowParams) {
     this.#d = data;
@@ -205,6 +208,7 @@ export class TreeBuilder {
     const anyFine = data.fine?.some((f) => f !== null) ?? false;
     this.#exactRows = anyFine ? Math.min(EXACT_MAX_ROWS, params.exactSplitRows ?? 0) : 0;
     this.#exact = this.#exactRows > 0 ? new ExactSplitter(K, params.task) : null;
+    this.#allFine = this.#exactRows > 0 && Array.from({ length: data.layout.numFeatures }, (_, f) => data.fine?.[f] ?? null).every((x) => x !== null);
     this.#poisson = poissonTable(params.maxSamples);
     this.#minLeaf = params.minSamplesLeaf > 1 ? params.minSamplesLeaf : MIN_WEIGHT;
     this.#exactSums = params.task !== 'regression' && data.weight === null;
@@ -312,20 +316,22 @@ export class TreeBuilder {
     return found;
   }
 
-  #split(hists: Float64Array[], S: Float64Array, W: number, nf: number, exact: { idx: Int32Array; a: number; b: number } | null): NodeSplit | null {
-    if (exact) return this.#exactSplit(hists, S, W, nf, exact);
+  #split(hists: Float64Array[] | null | undefined, S: Float64Array, W: number, nf: number, exact: { idx: Int32Array; a: number; b: number } | null): NodeSplit | null {
+    if (exact) return this.#exactSplit(hists ?? null, S, W, nf, exact);
+    if (!hists) return null;
     const s = this.#bestSplit(hists, S, W, nf, this.#chosen);
     if (s && !s.categorical) centerThreshold(s, hists[0]!, this.#d.layout);
     return s;
   }
 
   /** A small node: features with fine codes by exact search, the others by their histograms. */
-  #exactSplit(hists: Float64Array[], S: Float64Array, W: number, nf: number, at: { idx: Int32Array; a: number; b: number }): NodeSplit | null {
+  #exactSplit(hists: Float64Array[] | null, S: Float64Array, W: number, nf: number, at: { idx: Int32Array; a: number; b: number }): NodeSplit | null {
     const fine = this.#d.fine!;
     let nb = 0;
     for (let j = 0; j < nf; j++) { const f = this.#chosen[j]!; if (!fine[f]) this.#binChosen[nb++] = f; }
-    let best = nb > 0 ? this.#bestSplit(hists, S, W, nb, this.#binChosen) : null;
-    if (best && !best.categorical) centerThreshold(best, hists[0]!, this.#d.layout);
+    // Bare nodes (no histogram) only arise when every feature has fine codes: nb is then 0.
+    let best = nb > 0 && hists ? this.#bestSplit(hists, S, W, nb, this.#binChosen) : null;
+    if (best && hists && !best.categorical) centerThreshold(best, hists[0]!, this.#d.layout);
     const regression = this.#p.task === 'regression';
     const minGain = regression ? 1e-10 * W * this.#labelVar : 1e-12 * W;
     for (let j = 0; j < nf; j++) {
@@ -404,9 +410,10 @@ export class TreeBuilder {
     const sums: number[] = [];
     const weights: number[] = [];
     const hists: (Float64Array[] | null)[] = [];
+    const bare: number[] = [];
     const add = (a: number, b: number, buf: number, dep: number, S: Float64Array, W: number): number => {
       nodes.push({ feature: -1, left: -1, right: -1, threshold: -1, categorical: false, defaultLeft: false, lut: null, value: 0, cover: W, gain: 0 });
-      start.push(a); end.push(b); inIdx.push(buf); depth.push(dep); weights.push(W); hists.push(null);
+      start.push(a); end.push(b); inIdx.push(buf); depth.push(dep); weights.push(W); hists.push(null); bare.push(0);
       for (let k = 0; k < K; k++) sums.push(S[k]!);
       return nodes.length - 1;
     };
@@ -435,19 +442,20 @@ export class TreeBuilder {
     while (stack.length > 0) {
       const i = stack.pop()!;
       const h = hists[i];
-      if (!h) continue;
+      // A node to split without a histogram: every feature has fine codes and the node is small.
+      if (!h && !bare[i]) continue;
       hists[i] = null;
       const S = this.#S;
       for (let k = 0; k < K; k++) S[k] = sums[i * K + k]!;
       const W = weights[i]!;
-      for (let k = 0; k < K; k++) marginalize(layout, h[k]!, this.#groupsAll, G);
+      if (h) for (let k = 0; k < K; k++) marginalize(layout, h[k]!, this.#groupsAll, G);
       const a = start[i]!;
       const b = end[i]!;
       const from = inIdx[i]!;
       const exact = b - a <= this.#exactRows ? { idx: idx[from]!, a, b } : null;
-      const nf = this.#chooseFeatures(h[0]!, rng, exact);
+      const nf = this.#chooseFeatures(h ? h[0]! : this.#noHist, rng, exact);
       const s = nf > 0 ? this.#split(h, S, W, nf, exact) : null;
-      if (!s) { this.#pool.push(h); continue; }
+      if (!s) { if (h) this.#pool.push(h); continue; }
 
       // The node's rows move to the other index array, left child's first.
       const to = 1 - from;
@@ -479,9 +487,18 @@ export class TreeBuilder {
       node.left = left;
       node.right = right;
 
-      const needL = this.#splittable(dep, l - a, s.leftS, s.leftW);
-      const needR = this.#splittable(dep, b - l, rightS, W - s.leftW);
-      if (needL || needR) {
+      const splitL = this.#splittable(dep, l - a, s.leftS, s.leftW);
+      const splitR = this.#splittable(dep, b - l, rightS, W - s.leftW);
+      // With fine codes for every feature, small children are split from their rows alone.
+      const bareL = splitL && this.#allFine && l - a <= this.#exactRows;
+      const bareR = splitR && this.#allFine && b - l <= this.#exactRows;
+      if (bareL) bare[left] = 1;
+      if (bareR) bare[right] = 1;
+      const needL = splitL && !bareL;
+      const needR = splitR && !bareR;
+      if (!h) {
+        // Children of a bare node are smaller: bare too.
+      } else if (needL || needR) {
         const leftSmaller = l - a <= b - l;
         const small = leftSmaller ? this.#build(idx[to]!, a, l) : this.#build(idx[to]!, l, b);
         const smallNeeded = leftSmaller ? needL : needR;

@@ -7,7 +7,7 @@
  * const run = jobRunner(job);
  * const tree = run(7);
  */
-import { histogramLayout } from '../gbdt/histogram.ts';
+import { histogramLayout } from '../trees/histogram.ts';
 import { TreeBuilder, type ForestTree, type GrowParams } from './grow.ts';
 import { accumulateOob } from './oob.ts';
 import { accumulate, type FlatTrees } from '../trees/flat.ts';

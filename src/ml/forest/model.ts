@@ -8,7 +8,7 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { Column, Frame } from '../../frame/frame.ts';
-import { binColumns, type BinMapper } from '../gbdt/binning.ts';
+import { binColumns, type BinMapper } from '../trees/binning.ts';
 import type { Task } from '../estimator.ts';
 import type { ForestTree } from './grow.ts';
 import { coarseOfFine, fineCodes } from '../trees/fine.ts';

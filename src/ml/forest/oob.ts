@@ -12,7 +12,7 @@
  * const { score, prediction } = oobResult('binary', label, sums, counts, 1);
  */
 import { DataError } from '../../core/errors.ts';
-import { uniformOf } from '../gbdt/sampling.ts';
+import { uniformOf } from '../trees/sampling.ts';
 import type { Task } from '../estimator.ts';
 import { treeKey } from './bootstrap.ts';
 import { leafOfRow, type FlatTrees } from './predict.ts';

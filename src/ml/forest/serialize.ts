@@ -27,8 +27,8 @@
  * const again = forestFromBytes(bytes);
  */
 import { DataError } from '../../core/errors.ts';
-import { mapperHeaders, mappersFromHeaders, packTrees, readArtifact, readPackedTrees, unpackTrees, writeArtifact, type ArtifactFormat, type FeatureHeader, type Typed } from '../gbdt/artifact.ts';
-import { numBins } from '../gbdt/binning.ts';
+import { mapperHeaders, mappersFromHeaders, packTrees, readArtifact, readPackedTrees, unpackTrees, writeArtifact, type ArtifactFormat, type FeatureHeader, type Typed } from '../trees/artifact.ts';
+import { numBins } from '../trees/binning.ts';
 import type { Task } from '../estimator.ts';
 import type { ForestTree } from './grow.ts';
 import type { ForestModel } from './model.ts';

@@ -18,10 +18,10 @@ import { resolveBoosterOptions, type BoosterOptions, type ResolvedOptions } from
 import { LocalExecutor, TaskPool, sharedTaskPool, type Executor } from './pool.ts';
 import { NUM_ARGS, OP_GRAD } from './kernels.ts';
 import { PARALLEL_MIN_ROWS, TreeGrower } from './grower.ts';
-import { rng, sampleIndices } from './sampling.ts';
-import type { Tree } from './tree.ts';
+import { rng, sampleIndices } from '../trees/sampling.ts';
+import type { Tree } from '../trees/tree.ts';
 import { Workspace, blockCount, fusable } from './workspace.ts';
-import type { FeatureBins } from './histogram.ts';
+import type { FeatureBins } from '../trees/histogram.ts';
 
 export interface BinnedData {
   /**

@@ -17,7 +17,7 @@
  * loops.hist.indexed1(b * ws.blockHistLen, a, a + nl, 0);
  */
 import { codegenAllowed, compileBound } from '../codegen.ts';
-import { boundHistogramKernel, type BoundHistogramKernel } from './histogram.ts';
+import { boundHistogramKernel, type BoundHistogramKernel } from '../trees/histogram.ts';
 import { fastExp, fusedUpdateSource, objectiveFromCode, type Objective } from './losses.ts';
 import type { Workspace } from './workspace.ts';
 

@@ -15,7 +15,7 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
-import { binFeature, fitBinMappers, numBins, type BinningOptions } from './binning.ts';
+import { binFeature, fitBinMappers, numBins, type BinningOptions } from '../trees/binning.ts';
 import { startExecutor, trainBooster } from './booster.ts';
 import { featureImportance, type ImportanceKind } from './importance.ts';
 import { transformScores } from './losses.ts';

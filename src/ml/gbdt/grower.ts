@@ -13,9 +13,9 @@
  */
 import type { Executor } from './pool.ts';
 import { A_BUILD, A_FUSED, A_GROUP, A_ITER, A_K, A_LEFT, A_NACTIVE, A_NEXT_ROOT, A_NUMNODES, A_PARENT, A_RIGHT, A_VERSION, NUM_ARGS, OP_ROOT, OP_SPLIT, OP_UPDATE } from './kernels.ts';
-import { groupLut, histogramKernel, marginalize, reduceHistograms } from './histogram.ts';
-import { findBestSplit, type SplitCandidate, type SplitParams } from './split.ts';
-import { treeFromNodes, type NodeSpec, type Tree } from './tree.ts';
+import { groupLut, histogramKernel, marginalize, reduceHistograms } from '../trees/histogram.ts';
+import { findBestSplit, type SplitCandidate, type SplitParams } from '../trees/split.ts';
+import { treeFromNodes, type NodeSpec, type Tree } from '../trees/tree.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface GrowParams extends SplitParams {

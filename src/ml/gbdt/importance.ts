@@ -4,7 +4,7 @@
  * @example
  * featureImportance(model.trees, 3, 'gain'); // Float64Array of 3
  */
-import type { Tree } from './tree.ts';
+import type { Tree } from '../trees/tree.ts';
 
 export type ImportanceKind = 'gain' | 'split';
 

@@ -15,7 +15,7 @@ export { GradientBoostedTrees, type GbdtFitOptions } from './estimator.ts';
 export {
   MAX_BINS, binColumns, binFeature, describeThreshold, fitBinMappers, numBins, searchBin,
   type BinMapper, type BinningOptions, type CategoricalBinMapper, type FeatureInput, type NumericBinMapper,
-} from './binning.ts';
+} from '../trees/binning.ts';
 export { startExecutor, trainBooster, type BinnedData, type Booster, type TrainInput } from './booster.ts';
 export { resolveBoosterOptions, type BoosterOptions, type CategoricalSplitOptions, type ResolvedOptions } from './options.ts';
 export { OBJECTIVES, lossFor, transformScores, type Loss, type Objective } from './losses.ts';
@@ -24,7 +24,7 @@ export { PredictJob, accumulateForest, flattenForest, predictRawBinned, type Fla
 export { treeShap, expectedValue } from './shap.ts';
 export { featureImportance, type ImportanceKind } from './importance.ts';
 export { modelFromBytes, modelToBytes } from './serialize.ts';
-export { goesLeft, isLeaf, leafOf, treeDepth, type Tree } from './tree.ts';
-export { findBestSplit, type SplitCandidate, type SplitParams } from './split.ts';
-export { histogramLayout, type HistogramLayout } from './histogram.ts';
+export { goesLeft, isLeaf, leafOf, treeDepth, type Tree } from '../trees/tree.ts';
+export { findBestSplit, type SplitCandidate, type SplitParams } from '../trees/split.ts';
+export { histogramLayout, type HistogramLayout } from '../trees/histogram.ts';
 export { LocalExecutor, TaskPool, closeThreads, sharedTaskPool, type Executor } from './pool.ts';

@@ -16,9 +16,9 @@
  * runTask(ws, OP_GRAD, block, args);
  */
 import { lossFor, objectiveFromCode, type Loss } from './losses.ts';
-import { histogramKernel, type BoundHistogramKernel } from './histogram.ts';
+import { histogramKernel, type BoundHistogramKernel } from '../trees/histogram.ts';
 import { bindLoops, type BoundLoops } from './bound.ts';
-import { streamKey, uniformOf } from './sampling.ts';
+import { streamKey, uniformOf } from '../trees/sampling.ts';
 import { Workspace } from './workspace.ts';
 import { PredictJob, type PredictJobSpec } from './predict.ts';
 import type { WorkspaceSpec } from './workspace.ts';

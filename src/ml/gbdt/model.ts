@@ -7,7 +7,7 @@
  */
 import { DataError, SluiceError } from '../../core/errors.ts';
 import type { Column, Frame } from '../../frame/frame.ts';
-import { binColumns, type BinMapper } from './binning.ts';
+import { binColumns, type BinMapper } from '../trees/binning.ts';
 import type { Booster } from './booster.ts';
 
 export interface GbdtModel extends Booster {

@@ -8,7 +8,7 @@
  * const raw = predictRawBinned(forest, bins, numRows, booster.baseScore);
  */
 import { accumulate, flattenTrees, type FlatTrees } from '../trees/flat.ts';
-import type { Tree } from './tree.ts';
+import type { Tree } from '../trees/tree.ts';
 
 export type FlatForest = FlatTrees;
 

@@ -21,8 +21,8 @@
  * const again = modelFromBytes(bytes);
  */
 import { DataError } from '../../core/errors.ts';
-import { mapperHeaders, mappersFromHeaders, packTrees, readArtifact, readPackedTrees, unpackTrees, writeArtifact, type ArtifactFormat, type FeatureHeader } from './artifact.ts';
-import { numBins } from './binning.ts';
+import { mapperHeaders, mappersFromHeaders, packTrees, readArtifact, readPackedTrees, unpackTrees, writeArtifact, type ArtifactFormat, type FeatureHeader } from '../trees/artifact.ts';
+import { numBins } from '../trees/binning.ts';
 import { OBJECTIVES, type Objective } from './losses.ts';
 import type { GbdtModel } from './model.ts';
 import type { ResolvedOptions } from './options.ts';

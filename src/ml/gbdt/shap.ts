@@ -11,7 +11,7 @@
  * @example
  * const phi = treeShap(trees, 1, baseScore, bins, n, F); // n * (F + 1), bias last
  */
-import { goesLeft, treeDepth, type Tree } from './tree.ts';
+import { goesLeft, treeDepth, type Tree } from '../trees/tree.ts';
 
 class Path {
   readonly feat: Int32Array;

@@ -19,7 +19,7 @@
  */
 import { codegenAllowed } from '../codegen.ts';
 import { lossFor, objectiveCode, type Objective } from './losses.ts';
-import { encodeGroups, histogramLayout, type FeatureBins, type HistogramLayout } from './histogram.ts';
+import { encodeGroups, histogramLayout, type FeatureBins, type HistogramLayout } from '../trees/histogram.ts';
 
 /** Rows per block at least; blocks at most. Fixed: they define the summation order. */
 const MIN_BLOCK_ROWS = 1 << 15;

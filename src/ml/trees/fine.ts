@@ -17,7 +17,7 @@
  * const fine = fitFineEdges(values, mapper.edges);   // null when the bins are already exact
  * const codes = fineCodes(fine.edges, values);        // Uint16Array
  */
-import type { NumericBinMapper } from '../gbdt/binning.ts';
+import type { NumericBinMapper } from './binning.ts';
 
 export const FINE_MISSING = 0xffff;
 /** Codes 0..MAX_FINE_CODES-1; FINE_MISSING above them. */
@@ -107,6 +107,27 @@ export function fineCode(edges: Float64Array, v: number): number {
 /** Codes of a column, into `out` at out[at + i * stride] (default: a new array, stride 1). */
 export function fineCodes(edges: Float64Array, values: Float64Array, out?: Uint16Array, at = 0, stride = 1): Uint16Array {
   const o = out ?? new Uint16Array(values.length);
+  const e = edges.length;
+  // Integers within the edges' range (distances, minutes, counts): a table instead of a search.
+  let table: Uint16Array | null = null;
+  let lo = 0;
+  if (e > 0 && Number.isInteger(values[0]) && edges[e - 1]! - edges[0]! < 1 << 20) {
+    lo = Math.floor(edges[0]!) - 1;
+    const hi = Math.ceil(edges[e - 1]!) + 1;
+    table = new Uint16Array(hi - lo + 1);
+    for (let v = lo, c = 0; v <= hi; v++) {
+      while (c < e && edges[c]! < v) c++;
+      table[v - lo] = c;
+    }
+  }
+  if (table !== null) {
+    const span = table.length;
+    for (let i = 0, p = at; i < values.length; i++, p += stride) {
+      const t = values[i]! - lo;
+      o[p] = (t | 0) === t && t >= 0 && t < span ? table[t]! : fineCode(edges, values[i]!);
+    }
+    return o;
+  }
   for (let i = 0, p = at; i < values.length; i++, p += stride) o[p] = fineCode(edges, values[i]!);
   return o;
 }

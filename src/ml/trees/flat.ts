@@ -24,7 +24,7 @@
  * const flat = flattenTrees(trees.map((tree) => ({ tree, values: tree.value })), { width: 1, outputs: K, treeOutput: (t) => t % K, numBins });
  * accumulate(flat, bins, F, out, 0, n); // out[r * K + k] += sum of the trees' leaves
  */
-import type { Tree } from '../gbdt/tree.ts';
+import type { Tree } from './tree.ts';
 import { FINE_MISSING, lastFineOfBin } from './fine.ts';
 
 const LEAF = -0x80000000;
@@ -80,7 +80,8 @@ export function flattenTrees(
   const lastFine = wide ? o.fine!.map((c, f) => (c ? lastFineOfBin(c, o.numBins[f]!) : null)) : [];
   for (const { tree: t } of trees) {
     total += t.numNodes;
-    for (let i = 0; i < t.numNodes; i++) if (t.left[i]! >= 0 && t.categorical[i]) cats++;
+    // Byte codes only: every split is a bitset (the walk then has a single, shorter step).
+    for (let i = 0; i < t.numNodes; i++) if (t.left[i]! >= 0 && (t.categorical[i] || !wide)) cats++;
     if (t.fine && !wide) throw new Error('flattenTrees: exact splits on fine codes need the fine code maps');
   }
   const W = o.width;
@@ -109,7 +110,8 @@ export function flattenTrees(
       if (t.left[i]! < 0) {
         nodes[q] = LEAF;
         nodes[q + 1] = c;
-        nodes[q + 2] = NEVER;
+        // Wide: thresholds never crossed; bytes: the empty bitset 0.
+        nodes[q + 2] = wide ? NEVER : ~0;
         nodes[q + 3] = NEVER;
         continue;
       }
@@ -121,7 +123,7 @@ export function flattenTrees(
       if (fine >= 0 || (last && !t.categorical[i])) {
         nodes[q + 2] = fine >= 0 ? fine : last![t.threshold[i]!]!;
         nodes[q + 3] = t.defaultLeft[i] ? FINE_MISSING - 1 : NEVER;
-      } else if (t.categorical[i]) {
+      } else if (t.categorical[i] || !wide) {
         nodes[q + 2] = ~cat;
         for (let w = 0; w < 8; w++) bits[8 * cat + w] = ~t.leftBits[8 * i + w]! >>> 0;
         nodes[q + 3] = NEVER;
@@ -144,6 +146,89 @@ const ROW_BLOCK = 256;
  */
 export function accumulate(
   flat: FlatTrees, codes: Uint8Array | Uint16Array, F: number, out: Float64Array, from: number, to: number, treeLimit = flat.numTrees,
+): void {
+  if (flat.wide !== (codes instanceof Uint16Array)) throw new Error(`accumulate: ${flat.wide ? '16-bit codes' : 'byte bins'} expected`);
+  if (codes instanceof Uint16Array) accumulateMixed(flat, codes, F, out, from, to, treeLimit);
+  else accumulateBits(flat, codes, F, out, from, to, treeLimit);
+}
+
+/** accumulate() over byte codes, where every split is a bitset: one bit test a step. */
+function accumulateBits(
+  flat: FlatTrees, codes: Uint8Array, F: number, out: Float64Array, from: number, to: number, treeLimit = flat.numTrees,
+): void {
+  const { roots, treeOutput, nodes, bits, value } = flat;
+  const K = flat.outputs;
+  const W = flat.width;
+  for (let r0 = from; r0 < to; r0 += ROW_BLOCK) {
+    const r1 = Math.min(to, r0 + ROW_BLOCK);
+    for (let t = 0; t < treeLimit; t++) {
+      const root = roots[t]!;
+      const o = treeOutput[t]!;
+      let r = r0;
+      for (; r + 8 <= r1; r += 8) {
+        const b0 = r * F;
+        const b1 = b0 + F;
+        const b2 = b1 + F;
+        const b3 = b2 + F;
+        const b4 = b3 + F;
+        const b5 = b4 + F;
+        const b6 = b5 + F;
+        const b7 = b6 + F;
+        let n0 = root; let n1 = root; let n2 = root; let n3 = root;
+        let n4 = root; let n5 = root; let n6 = root; let n7 = root;
+        let f0 = nodes[n0 << 2]!; let f1 = f0; let f2 = f0; let f3 = f0;
+        let f4 = f0; let f5 = f0; let f6 = f0; let f7 = f0;
+        let x = 0;
+        // Until all eight stand on leaves (their feature words all have the sign bit). The step
+        // (see step() below) is written out per row: V8 does not inline eight calls of it.
+        while ((f0 & f1 & f2 & f3 & f4 & f5 & f6 & f7) >= 0) {
+          x = codes[b0 + (f0 & 0x7fffffff)]!;
+          n0 = nodes[(n0 << 2) + 1]! + ((bits[(~nodes[(n0 << 2) + 2]! << 3) | (x >>> 5)]! >>> x) & 1);
+          f0 = nodes[n0 << 2]!;
+          x = codes[b1 + (f1 & 0x7fffffff)]!;
+          n1 = nodes[(n1 << 2) + 1]! + ((bits[(~nodes[(n1 << 2) + 2]! << 3) | (x >>> 5)]! >>> x) & 1);
+          f1 = nodes[n1 << 2]!;
+          x = codes[b2 + (f2 & 0x7fffffff)]!;
+          n2 = nodes[(n2 << 2) + 1]! + ((bits[(~nodes[(n2 << 2) + 2]! << 3) | (x >>> 5)]! >>> x) & 1);
+          f2 = nodes[n2 << 2]!;
+          x = codes[b3 + (f3 & 0x7fffffff)]!;
+          n3 = nodes[(n3 << 2) + 1]! + ((bits[(~nodes[(n3 << 2) + 2]! << 3) | (x >>> 5)]! >>> x) & 1);
+          f3 = nodes[n3 << 2]!;
+          x = codes[b4 + (f4 & 0x7fffffff)]!;
+          n4 = nodes[(n4 << 2) + 1]! + ((bits[(~nodes[(n4 << 2) + 2]! << 3) | (x >>> 5)]! >>> x) & 1);
+          f4 = nodes[n4 << 2]!;
+          x = codes[b5 + (f5 & 0x7fffffff)]!;
+          n5 = nodes[(n5 << 2) + 1]! + ((bits[(~nodes[(n5 << 2) + 2]! << 3) | (x >>> 5)]! >>> x) & 1);
+          f5 = nodes[n5 << 2]!;
+          x = codes[b6 + (f6 & 0x7fffffff)]!;
+          n6 = nodes[(n6 << 2) + 1]! + ((bits[(~nodes[(n6 << 2) + 2]! << 3) | (x >>> 5)]! >>> x) & 1);
+          f6 = nodes[n6 << 2]!;
+          x = codes[b7 + (f7 & 0x7fffffff)]!;
+          n7 = nodes[(n7 << 2) + 1]! + ((bits[(~nodes[(n7 << 2) + 2]! << 3) | (x >>> 5)]! >>> x) & 1);
+          f7 = nodes[n7 << 2]!;
+        }
+        if (W === 1) {
+          const q = r * K + o;
+          out[q]! += value[n0]!; out[q + K]! += value[n1]!; out[q + 2 * K]! += value[n2]!; out[q + 3 * K]! += value[n3]!;
+          out[q + 4 * K]! += value[n4]!; out[q + 5 * K]! += value[n5]!; out[q + 6 * K]! += value[n6]!; out[q + 7 * K]! += value[n7]!;
+        } else {
+          addLeaf(value, W, n0, out, r * K + o); addLeaf(value, W, n1, out, (r + 1) * K + o);
+          addLeaf(value, W, n2, out, (r + 2) * K + o); addLeaf(value, W, n3, out, (r + 3) * K + o);
+          addLeaf(value, W, n4, out, (r + 4) * K + o); addLeaf(value, W, n5, out, (r + 5) * K + o);
+          addLeaf(value, W, n6, out, (r + 6) * K + o); addLeaf(value, W, n7, out, (r + 7) * K + o);
+        }
+      }
+      for (; r < r1; r++) {
+        const n = leafOf(flat, codes, r * F, t);
+        addLeaf(value, W, n, out, r * K + o);
+      }
+    }
+  }
+}
+
+/** accumulate() over 16-bit codes: numeric thresholds and categorical bitsets. */
+function accumulateMixed(
+  flat: FlatTrees, codes: Uint16Array, F: number, out: Float64Array, from: number, to: number, treeLimit = flat.numTrees,
 ): void {
   const { roots, treeOutput, nodes, bits, value } = flat;
   const K = flat.outputs;

@@ -14,7 +14,7 @@
  * const s = new ExactSplitter(K, 'binary');
  * const best = s.best(idx, a, b, codes, w, label, center, minLeaf, S, W); // or null
  */
-import { FINE_MISSING } from '../trees/fine.ts';
+import { FINE_MISSING } from './fine.ts';
 import type { Task } from '../estimator.ts';
 
 export interface ExactSplit {

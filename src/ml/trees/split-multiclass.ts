@@ -18,7 +18,7 @@
  * const s = findMulticlassSplit(hists, layout, features, 2, categorical, totals, W, { minSamplesLeaf: 1, minGain: 0 });
  * if (s) s.lut[bin]; // 1 when a row with this bin goes left
  */
-import type { HistogramLayout } from '../gbdt/histogram.ts';
+import type { HistogramLayout } from './histogram.ts';
 
 /** A chosen split, whatever found it. */
 export interface NodeSplit {
