@@ -36,6 +36,11 @@ export { registerEstimator, registeredEstimators, checkSpec, type ClassLabel, ty
 export { GradientBoostedTrees, type GbdtFitOptions } from './ml/gbdt/index.ts';
 export { RandomForest } from './ml/forest/index.ts';
 
+// The model lifecycle: promotion gates, drift, serving.
+export { decidePromotion, metricDirection, type PromotionDecision, type PromotionEvidence, type PromotionGate } from './registry/index.ts';
+export { compareOnRows, dataDrift, driftFrame, featureDrift, heldOutMetrics, type DataDriftOptions, type DataDriftReport, type DriftMethod, type FeatureDrift } from './monitor/index.ts';
+export { buildServer, serveModels, type RunningServer, type ServeOptions } from './server/index.ts';
+
 // The toolkits, by area: `features.fitOneHotEncoder`, `metrics.rocAuc`, `selection.kFold`, `linear.fitLogisticRegression`.
 export * as features from './features/index.ts';
 export * as metrics from './ml/metrics/index.ts';
@@ -44,4 +49,4 @@ export * as linear from './ml/linear/index.ts';
 
 // Stores.
 export { openMetadataStore, openArtifactStore } from './store/index.ts';
-export type { MetadataStore, ArtifactStore, RunRecord, TaskRunRecord, DatasetVersionRecord, ModelVersionRecord } from './store/types.ts';
+export type { MetadataStore, ArtifactStore, RunRecord, TaskRunRecord, DatasetVersionRecord, ModelVersionRecord, AliasHistoryRecord, AliasNote } from './store/types.ts';

@@ -5,7 +5,13 @@
  *   sluice runs [--limit N] [--json]          sluice runs show <id> [--json]
  *   sluice datasets [--json]                  sluice datasets show <name>[@version] [--json]
  *   sluice models [--json]                    sluice models show <name> [--json]
- *   sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
+  sluice models promote <name> <version> [--alias champion] [--reason "..."]
+  sluice models rollback <name> [--alias champion] [--reason "..."]
+  sluice models history <name> [--alias A] [--json]
+  sluice models compare <name> <v1> <v2> [--json]
+  sluice serve <model> [<model> ...] [--port 8080] [--host 127.0.0.1] [--alias champion]
+      (SLUICE_SERVE_TOKEN: bearer token, required beyond 127.0.0.1)
+  sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
  *
  * Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.
  * Output to a closed pipe (`sluice run ... | head`) is dropped: it never stops a run or changes an exit code.
@@ -24,20 +30,16 @@ import { PipelineBuilder, resolveParams, runPipeline, type Params, type Pipeline
 import { openArtifactStore, openMetadataStore } from '../store/index.ts';
 import { formatReport, type ValidationReport } from '../quality/index.ts';
 import type { ArtifactStore, DatasetVersionRecord, MetadataStore, ModelVersionRecord } from '../store/types.ts';
-import { cmdModelsExport } from './cmd-export.ts';
+import { cmdModelsExport, type ExportFlags } from './cmd-export.ts';
 import { formatDuration, formatNumber, formatTime, stateMark, table } from './format.ts';
+import { cmdGc } from './cmd-gc.ts';
+import { SIGNAL_GRACE_MS, cmdRunsControl } from './cmd-runs.ts';
 import { createProgressReporter } from './progress.ts';
+import { cmdModelsCompare, cmdModelsHistory, cmdModelsPromote, cmdModelsRollback, historyRows, type ModelsFlags } from './cmd-models.ts';
+import { cmdServe } from './cmd-serve.ts';
+import type { CliIO } from './io.ts';
 
-export interface CliIO {
-  /** Writes one line to standard output. */
-  out: (text: string) => void;
-  /** Writes one line to standard error. */
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** The terminal behind standard error, for a live progress line; absent when stderr is not a terminal. */
-  tty?: { write: (text: string) => void; columns: number };
-}
+export type { CliIO } from './io.ts';
 
 let processIO: CliIO | undefined;
 
@@ -78,9 +80,12 @@ class UsageError extends SluiceError {
 const HELP = `sluice: batch machine learning pipelines
 
 Usage:
-  sluice run <pipeline.ts> [--param key=value ...] [--partition P] [--json] [--verbose]
+  sluice run <pipeline.ts> [--param key=value ...] [--partition P] [--no-cache] [--json] [--verbose]
   sluice runs [--limit N] [--json]
   sluice runs show <run-id> [--json]
+  sluice runs retry <run-id>          rerun its failed, cancelled and skipped steps, reusing what succeeded
+  sluice runs cancel <run-id> [--reason text]   (from any terminal or machine)
+  sluice gc [--grace 24h] [--dry-run] remove crash leftovers and unreferenced artifacts
   sluice datasets [--json]
   sluice datasets show <name>[@version] [--json]
   sluice models [--json]
@@ -103,8 +108,14 @@ export async function main(argv: string[], io: CliIO = stdio()): Promise<number>
         json: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false, short: 'v' },
         limit: { type: 'string' },
-        version: { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
+        grace: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        reason: { type: 'string' },
         alias: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        version: { type: 'string' },
         format: { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -123,9 +134,12 @@ export async function main(argv: string[], io: CliIO = stdio()): Promise<number>
     const stores = { config, logger };
     switch (command) {
       case 'run': return await cmdRun(rest, values, config, io);
-      case 'runs': return await withStore(stores, (s) => (rest[0] === 'show' ? cmdRunShow(s, rest[1], values.json, io) : cmdRuns(s, values, io)));
+      case 'runs': if (rest[0] === 'retry' || rest[0] === 'cancel') return await cmdRunsControl(rest[0], rest[1], { config, logger, out: io.out, err: io.err, cwd: io.cwd, loadPipeline, json: values.json, ...(values.reason ? { reason: values.reason } : {}) });
+        return await withStore(stores, (s) => (rest[0] === 'show' ? cmdRunShow(s, rest[1], values.json, io) : cmdRuns(s, values, io)));
       case 'datasets': return await withStore(stores, (s, a) => (rest[0] === 'show' ? cmdDatasetShow(s, rest[1], values.json, io) : cmdDatasets(s, a, values.json, io)));
-      case 'models': return await withStore(stores, (s, a) => (rest[0] === 'show' ? cmdModelShow(s, rest[1], values.json, io) : rest[0] === 'export' ? cmdModelsExport(s, a, rest.slice(1), values, io) : cmdModels(s, values.json, io)));
+      case 'models': return await withStore(stores, (s, a) => cmdModelsDispatch(s, a, rest, values, io));
+      case 'serve': return await withStore(stores, (s, a) => cmdServe(s, a, rest, values, io, logger));
+      case 'gc': return await cmdGc({ grace: values.grace, dryRun: values['dry-run'], json: values.json }, config, io.out);
       default: throw new UsageError(`unknown command "${command}"`, 'Run `sluice --help` for the commands.');
     }
   } catch (err) {
@@ -197,7 +211,7 @@ function moduleScopeHint(path: string): string | undefined {
   }
 }
 
-async function cmdRun(rest: string[], values: { param?: string[] | undefined; partition?: string | undefined; json?: boolean | undefined; verbose?: boolean | undefined }, config: SluiceConfig, io: CliIO): Promise<number> {
+async function cmdRun(rest: string[], values: { param?: string[] | undefined; partition?: string | undefined; json?: boolean | undefined; verbose?: boolean | undefined; 'no-cache'?: boolean | undefined }, config: SluiceConfig, io: CliIO): Promise<number> {
   const file = rest[0];
   if (!file) throw new UsageError('sluice run needs a pipeline file: sluice run <pipeline.ts>');
   const given: Record<string, string> = {};
@@ -231,6 +245,8 @@ async function cmdRun(rest: string[], values: { param?: string[] | undefined; pa
     if (signals === 1) {
       io.err(`\n${signal}: cancelling run ${runId} (again to force)`);
       controller.abort(new Error(`received ${signal}`));
+      // A step that ignores its signal does not hold the process: record the run cancelled and leave.
+      setTimeout(() => void store.closeUnfinishedRuns('cancelled', `the process exited on ${signal} before its steps stopped`, [runId]).finally(() => process.exit(130)), SIGNAL_GRACE_MS).unref();
     } else {
       // Forced: record the run as cancelled synchronously enough, then leave.
       void store.closeUnfinishedRuns('cancelled', `forced exit on ${signal}`, [runId]).finally(() => process.exit(130));
@@ -241,7 +257,7 @@ async function cmdRun(rest: string[], values: { param?: string[] | undefined; pa
   try {
     const result = await runPipeline(graph, {
       store, artifacts, engine, params, runId, signal: controller.signal, logger,
-      partition: values.partition ?? null,
+      partition: values.partition ?? null, pipelineFile: resolve(io.cwd, file), noCache: values['no-cache'] === true,
       ...(progress ? { onEvent: progress.onEvent } : {}),
     });
     if (values.json) {
@@ -394,6 +410,20 @@ function sparkline(histogram: unknown): string {
   return shares.map((x) => (max > 0 ? blocks[Math.min(8, Math.ceil((8 * x) / max))] : ' ')).join('');
 }
 
+async function cmdModelsDispatch(store: MetadataStore, artifacts: ArtifactStore, rest: string[], values: ModelsFlags & ExportFlags, io: CliIO): Promise<number> {
+  const [sub, ...args] = rest;
+  switch (sub) {
+    case undefined: return cmdModels(store, values.json, io);
+    case 'show': return cmdModelShow(store, args[0], values.json, io);
+    case 'promote': return cmdModelsPromote(store, artifacts, args, values, io);
+    case 'rollback': return cmdModelsRollback(store, artifacts, args, values, io);
+    case 'history': return cmdModelsHistory(store, args, values, io);
+    case 'compare': return cmdModelsCompare(store, args, values, io);
+    case 'export': return cmdModelsExport(store, artifacts, args, values, io);
+    default: throw new UsageError(`unknown models command "${sub}"`, 'One of: sluice models [show|promote|rollback|history|compare|export].');
+  }
+}
+
 /** `sluice models`: one line per model with its latest version, how many versions it has, and its aliases. */
 async function cmdModels(store: MetadataStore, json: boolean | undefined, io: CliIO): Promise<number> {
   const models = await store.listModels();
@@ -441,6 +471,11 @@ async function cmdModelShow(store: MetadataStore, name: string | undefined, json
     if (Object.keys(v.params).length) io.out(`  params: ${JSON.stringify(v.params)}`);
     io.out(`  trained on: ${lineage(v).join(', ') || '-'}`);
     io.out(`  artifact: ${v.artifact}`);
+  }
+  const history = await store.listAliasHistory(name);
+  if (history.length > 0) {
+    io.out('\nalias history (oldest first):');
+    io.out(table(['when', 'alias', 'move', 'by', 'why'], historyRows(history)));
   }
   return 0;
 }

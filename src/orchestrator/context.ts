@@ -8,10 +8,12 @@ import type { Engine } from '../engine/index.ts';
 import type { DatasetCatalog, DatasetSnapshot, IncrementalPolicy, RetentionPolicy, Source } from '../data/index.ts';
 import { datasetSql, ingest, type DatasetRef, type StagedDataset } from '../data/index.ts';
 import { ingestValidated, validateDataset, type DriftPolicy, type Suite, type ValidationReport } from '../quality/index.ts';
-import type { Frame } from '../frame/frame.ts';
+import { Frame, numberColumn, type Column } from '../frame/frame.ts';
 import type { ModelRegistry} from '../registry/index.ts';
-import { type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
-import type { ArtifactStore } from '../store/types.ts';
+import { loadPredictor, type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
+import type { PromotionDecision, PromotionGate } from '../registry/index.ts';
+import { compareOnRows, dataDrift, driftFrame, type DataDriftOptions, type DataDriftReport } from '../monitor/index.ts';
+import type { AliasNote, ArtifactStore } from '../store/types.ts';
 import type { Json } from '../core/json.ts';
 import type { Params } from './types.ts';
 
@@ -19,6 +21,8 @@ export interface RunInfo {
   readonly id: string;
   readonly pipeline: string;
   readonly partition: string | null;
+  /** The logical date (epoch ms) the run is for (schedule occurrence, backfill partition); null for none. */
+  readonly logicalDate?: number | null;
 }
 
 export interface StepDatasets {
@@ -82,8 +86,58 @@ export interface StepModels {
   /** A registered version, alias (e.g. "champion") or the latest. */
   find(name: string, versionOrAlias?: number | string): Promise<ModelRef | undefined>;
   load(ref: ModelRef | StagedModel): Promise<ModelPackage>;
-  /** Points an alias at a version, effective when the step succeeds. `version` may be a staged model. */
-  setAlias(name: string, alias: string, version: number | StagedModel): void;
+  /**
+   * Points an alias at a version, effective when the step succeeds (recorded in the alias history with
+   * this run, this step and `reason`). `version` may be a staged model.
+   */
+  setAlias(name: string, alias: string, version: number | StagedModel, reason?: string): void;
+  /**
+   * Measures the challenger and the current `alias` holder (default `champion`) on the same held-out
+   * rows, lets the gate decide, and if it says so moves the alias to the challenger when the step
+   * succeeds. The decision (with both models' metrics) is returned and recorded in the alias history.
+   *
+   * @example
+   * const decision = await ctx.models.promote('delay', staged, { rows: heldOut, label: 'late', gate: { metric: 'auc', minGain: 0.002 } });
+   * ctx.log(decision.reason);
+   */
+  promote(name: string, challenger: StagedModel | ModelRef, options: PromoteOptions): Promise<PromotionDecision>;
+  /**
+   * Scores a dataset with the version an alias points to (default `champion`), or a given version, and
+   * writes dataset `output`: the `keep` columns, `prediction`, and `model_version`. The version records
+   * which model version scored it (meta.scoredBy, and the model version id in its lineage).
+   *
+   * @example
+   * const { dataset, model } = await ctx.models.score('delay', month, { output: 'delay_scores', keep: ['id'] });
+   */
+  score(name: string, input: DatasetRef | StagedDataset | DatasetSnapshot, options: ScoreOptions): Promise<{ dataset: StagedDataset; model: ModelRef; rows: number }>;
+}
+
+export interface ScoreOptions {
+  output: string;
+  alias?: string;
+  /** A version number instead of an alias. */
+  version?: number;
+  /** Columns of the input to carry into the scores (ids, dates). */
+  keep?: readonly string[];
+  /** A query over the input table, e.g. (t) => `SELECT * FROM ${t} WHERE month = '2001-03'`. */
+  query?: (table: string) => string;
+}
+
+export interface StepMonitor {
+  /**
+   * Data drift of a batch against a reference (e.g. the champion's training rows), per feature, written
+   * as a version of dataset `output` (one row per feature, `batch` = the run's partition or `batch`)
+   * so drift over time can be queried and charted.
+   */
+  drift(reference: Frame, current: Frame, options: DataDriftOptions & { output?: string; batch?: string }): Promise<{ report: DataDriftReport; dataset: StagedDataset | null }>;
+}
+
+export interface PromoteOptions {
+  gate: PromotionGate;
+  /** The held-out rows both models are measured on, with the label. */
+  rows: Frame;
+  label: string;
+  alias?: string;
 }
 
 export interface StepContext<P extends Params = Params> {
@@ -97,6 +151,7 @@ export interface StepContext<P extends Params = Params> {
   readonly datasets: StepDatasets;
   readonly quality: StepQuality;
   readonly models: StepModels;
+  readonly monitor: StepMonitor;
   log(message: string): void;
   /** Reports progress of a long step: `done` of `total` units. */
   progress(done: number, total: number, message?: string): void;
@@ -107,7 +162,7 @@ export interface StepContext<P extends Params = Params> {
 export interface PendingOutputs {
   datasets: StagedDataset[];
   models: StagedModel[];
-  aliases: { name: string; alias: string; version: number | StagedModel }[];
+  aliases: { name: string; alias: string; version: number | StagedModel; note: AliasNote }[];
 }
 
 export interface ContextDeps {
@@ -198,7 +253,69 @@ export function createStepContext(deps: ContextDeps): { ctx: StepContext; pendin
       },
       find: (name, v) => deps.registry.find(name, v === undefined ? undefined : String(v)),
       load: (ref) => deps.registry.load(ref),
-      setAlias(name, alias, version) { pending.aliases.push({ name, alias, version }); },
+      setAlias(name, alias, version, reason) {
+        pending.aliases.push({ name, alias, version, note: { reason: reason ?? null, runId: deps.run.id, actor: `run ${deps.run.id} step ${deps.step}` } });
+      },
+      async promote(name, challenger, options) {
+        throwIfCancelled();
+        const alias = options.alias ?? 'champion';
+        const challengerPkg = await deps.registry.load(challenger);
+        const championRef = await deps.registry.find(name, alias);
+        const champion = championRef ? loadPredictor(await deps.registry.load(championRef)) : null;
+        const decision = compareOnRows({
+          challenger: loadPredictor(challengerPkg), champion, rows: options.rows, label: options.label, gate: options.gate, task: challengerPkg.task,
+        });
+        const evidence = {
+          gate: options.gate as unknown as Json, promoted: decision.promote, gain: decision.gain,
+          challenger: decision.evidence.challenger, champion: decision.evidence.champion, rows: decision.evidence.rows,
+          championVersion: championRef?.version ?? null, predictionDrift: decision.evidence.predictionDrift ?? null,
+        } as { [key: string]: Json };
+        const who = 'version' in challenger ? `version ${challenger.version}` : 'the challenger';
+        ctx.log(`promotion of ${name} ${who} to ${alias}: ${decision.promote ? 'yes' : 'no'}, ${decision.reason}`);
+        if (decision.promote) {
+          pending.aliases.push({
+            name, alias, version: 'version' in challenger ? challenger.version : challenger,
+            note: { reason: decision.reason, runId: deps.run.id, actor: `run ${deps.run.id} step ${deps.step}`, evidence },
+          });
+        }
+        return decision;
+      },
+      async score(name, input, options) {
+        throwIfCancelled();
+        const ref = await deps.registry.get(name, options.version ?? options.alias ?? 'champion');
+        const predictor = loadPredictor(await deps.registry.load(ref));
+        const table = datasetSql(input);
+        const frame = await deps.engine.toFrame(options.query ? options.query(table) : `SELECT * FROM ${table}`);
+        throwIfCancelled();
+        const prediction = predictor.predict(frame);
+        const columns = new Map<string, Column>();
+        for (const k of options.keep ?? []) columns.set(k, frame.column(k));
+        columns.set('prediction', numberColumn(prediction));
+        columns.set('model_version', numberColumn(new Float64Array(frame.numRows).fill(ref.version), 'int'));
+        const inputIds = 'parts' in input ? input.parts.map((p) => p.id) : [input.id];
+        const staged = await deps.catalog.stage(deps.engine, options.output, new Frame(columns), {
+          runId: deps.run.id, step: deps.step, inputs: [...inputIds, ref.id], partition: deps.run.partition,
+        }, { meta: { scoredBy: { model: name, version: ref.version, modelVersionId: ref.id, alias: options.version === undefined ? (options.alias ?? 'champion') : null } } });
+        throwIfCancelled();
+        pending.datasets.push(staged);
+        ctx.log(`scored ${frame.numRows.toLocaleString('en-US')} rows of ${'parts' in input ? input.name : input.name} with ${name} v${ref.version} into ${options.output}`);
+        return { dataset: staged, model: ref, rows: frame.numRows };
+      },
+    },
+    monitor: {
+      async drift(reference, current, options) {
+        throwIfCancelled();
+        const report = dataDrift(reference, current, options);
+        const drifted = report.features.filter((f) => f.drifted).map((f) => f.feature);
+        ctx.log(`drift: ${report.driftedColumns} of ${report.testedColumns} features drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}`);
+        if (!options.output) return { report, dataset: null };
+        const batch = options.batch ?? deps.run.partition ?? deps.run.id;
+        const dataset = await deps.catalog.stage(deps.engine, options.output, driftFrame(report, batch), {
+          runId: deps.run.id, step: deps.step, inputs: [], partition: deps.run.partition,
+        }, { meta: { drift: { batch, drifted: report.drifted, driftedColumns: report.driftedColumns, testedColumns: report.testedColumns } } });
+        pending.datasets.push(dataset);
+        return { report, dataset };
+      },
     },
     log(message) {
       deps.logger.info(`[${deps.step}] ${message}`);

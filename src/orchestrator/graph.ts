@@ -11,8 +11,10 @@ export type { ParamValue, Params } from './types.ts';
 export interface RetryPolicy {
   /** Extra attempts after the first failure (0 = no retry). */
   retries: number;
-  /** Delay before the first retry; doubles each time. */
+  /** Delay before the first retry; doubles each time (with jitter), up to `maxDelayMs`. */
   delayMs: number;
+  /** Cap of the backoff; default 5 minutes. */
+  maxDelayMs?: number;
 }
 
 export interface StepNode {
@@ -20,6 +22,10 @@ export interface StepNode {
   readonly inputs: readonly string[];
   readonly retry: RetryPolicy;
   readonly description: string | undefined;
+  /** Opt-in step caching: reuse the output of an identical earlier attempt (same code, params, partition, inputs). */
+  readonly cache?: boolean;
+  /** Per-attempt time limit (ms); the attempt fails with a timeout error (and may be retried). */
+  readonly timeoutMs?: number | null;
   // The run function takes the outputs of its inputs by name.
   readonly run: (inputs: Record<string, unknown>, ctx: StepContext<Params>) => unknown;
 }

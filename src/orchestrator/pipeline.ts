@@ -14,8 +14,18 @@ import type { StepContext } from './context.ts';
 import { createGraph, type Params, type PipelineGraph, type RetryPolicy, type StepNode } from './graph.ts';
 
 export interface StepOptions {
+  /** Extra attempts after a failure (default 0), with exponential backoff and jitter from `retryDelayMs`. */
   retries?: number;
   retryDelayMs?: number;
+  /** Cap of the retry backoff (default 5 minutes). */
+  maxRetryDelayMs?: number;
+  /** Per-attempt time limit in ms. */
+  timeoutMs?: number;
+  /**
+   * Reuse the recorded output of an earlier successful attempt with the same step code, params,
+   * partition and input versions (registers nothing new). `--no-cache` forces a recompute.
+   */
+  cache?: boolean;
   description?: string;
 }
 
@@ -61,12 +71,15 @@ export class PipelineBuilder<P extends Params, Outputs extends Record<string, un
     if (typeof run !== 'function') {
       throw new PipelineDefinitionError(`Step "${name}" of pipeline "${this.#name}" has no run function`, { context: { pipeline: this.#name, step: name } });
     }
-    const retry: RetryPolicy = { retries: options.retries ?? 0, delayMs: options.retryDelayMs ?? 1000 };
+    const retry: RetryPolicy = { retries: options.retries ?? 0, delayMs: options.retryDelayMs ?? 1000, ...(options.maxRetryDelayMs !== undefined ? { maxDelayMs: options.maxRetryDelayMs } : {}) };
+    checkStepOptions(this.#name, name, options);
     const node: StepNode = {
       name,
       inputs: [...inputs],
       retry,
       description: options.description,
+      cache: options.cache === true,
+      timeoutMs: options.timeoutMs ?? null,
       run: run as unknown as StepNode['run'],
     };
     return new PipelineBuilder(this.#name, this.#params, [...this.#steps, node], this.#description);
@@ -76,6 +89,16 @@ export class PipelineBuilder<P extends Params, Outputs extends Record<string, un
   build(): PipelineGraph {
     return createGraph({ name: this.#name, params: this.#params, steps: this.#steps, ...(this.#description ? { description: this.#description } : {}) });
   }
+}
+
+function checkStepOptions(pipelineName: string, step: string, o: StepOptions): void {
+  const bad = (what: string, value: unknown, want: string): never => {
+    throw new PipelineDefinitionError(`Step "${step}" of pipeline "${pipelineName}": ${what} must be ${want}, got ${String(value)}`, { context: { pipeline: pipelineName, step } });
+  };
+  if (o.retries !== undefined && !(Number.isInteger(o.retries) && o.retries >= 0)) bad('retries', o.retries, 'an integer >= 0');
+  if (o.retryDelayMs !== undefined && !(Number.isFinite(o.retryDelayMs) && o.retryDelayMs >= 0)) bad('retryDelayMs', o.retryDelayMs, 'a number of ms >= 0');
+  if (o.maxRetryDelayMs !== undefined && !(Number.isFinite(o.maxRetryDelayMs) && o.maxRetryDelayMs >= 0)) bad('maxRetryDelayMs', o.maxRetryDelayMs, 'a number of ms >= 0');
+  if (o.timeoutMs !== undefined && !(Number.isFinite(o.timeoutMs) && o.timeoutMs > 0)) bad('timeoutMs', o.timeoutMs, 'a number of ms > 0');
 }
 
 /** Starts a pipeline definition. Params declare their defaults, and thereby their types. */

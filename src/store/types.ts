@@ -4,7 +4,16 @@
  * All times are epoch milliseconds as JS numbers; JSON fields are plain values (stored as text).
  */
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+/**
+ * pending (waiting for inputs) -> queued (may run once `notBefore` has passed) -> running (claimed
+ * under a lease) -> succeeded | failed | cancelled; skipped when an input did not succeed. A failed
+ * attempt with retries left goes back to queued with attempt + 1.
+ */
+export type TaskState = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+/** What started a run. */
+export type RunTrigger = 'manual' | 'schedule' | 'backfill' | 'retry';
+export const TERMINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled'];
+export const TERMINAL_TASK_STATES: readonly TaskState[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 
 import type { Json } from '../core/json.ts';
 
@@ -22,6 +31,28 @@ export interface RunRecord {
   finishedAt: number | null;
   error: string | null;
   errorStack: string | null;
+  /** The run's logical date (epoch ms): the schedule occurrence or backfill partition it is for. */
+  logicalDate: number | null;
+  trigger: RunTrigger;
+  /** Idempotency key, unique per pipeline (e.g. `schedule:2001-03-01T00:00:00.000Z`); null for none. */
+  key: string | null;
+  backfillId: string | null;
+  /** Which executor drives it: 'inline', 'local', 'distributed'. */
+  executor: string;
+  /** The pipeline (or project) file the graph is loaded from, so any process can run its steps. */
+  pipelineFile: string | null;
+  /**
+   * The worker (process) that drives the whole run (inline and local executors), or null when its tasks
+   * are handed to a queue (distributed). With `leaseExpiresAt`: when that owner's lease runs out, the
+   * reaper closes the run.
+   */
+  owner: string | null;
+  leaseExpiresAt: number | null;
+  /** A cancel request (from any process): the driver or workers see it and fire the steps' signals. */
+  cancelRequestedAt: number | null;
+  cancelReason: string | null;
+  /** Disables step caching for this run (`--no-cache`). */
+  noCache: boolean;
 }
 
 export interface TaskRunRecord {
@@ -35,10 +66,41 @@ export interface TaskRunRecord {
   durationMs: number | null;
   error: string | null;
   errorStack: string | null;
-  /** A JSON summary of the output (dataset version id, model version id, value...). */
+  /**
+   * The step's output as JSON. With `outputKind` 'value' it is the faithful encoding that later steps
+   * read back as their input (datasets as `{"$dataset": {...}}`, models as `{"$model": {...}}`, see
+   * orchestrator/outputs.ts); with 'summary' the value could not be stored faithfully (a Frame, a
+   * typed array), so it is a summary for people and a rerun recomputes the step.
+   */
   output: Json;
+  outputKind: 'value' | 'summary' | null;
   /** Short log lines emitted by the step. */
   logs: string[];
+  /** Attempts allowed in all (retries + 1), fixed at submit so any process can apply the policy. */
+  maxAttempts: number;
+  /** Base delay of the exponential backoff between attempts. */
+  retryDelayMs: number;
+  /** Per-attempt time limit; null for none. */
+  timeoutMs: number | null;
+  /** The worker holding the attempt, and until when (renewed by its heartbeat). */
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  /** A queued attempt does not start before this time (retry backoff). */
+  notBefore: number | null;
+  /** Step cache key (steps with `cache: true`), and the task run whose output a cache hit reused. */
+  cacheKey: string | null;
+  cachedFrom: string | null;
+}
+
+/** A long-lived Sluice process (local executor, scheduler, worker), for leases and the reaper. */
+export interface WorkerRecord {
+  id: string;
+  host: string;
+  pid: number;
+  kind: string;
+  startedAt: number;
+  heartbeatAt: number;
+  stoppedAt: number | null;
 }
 
 export interface DatasetVersionRecord {
@@ -80,16 +142,136 @@ export interface ModelVersionRecord {
   createdAt: number;
 }
 
-export type NewRun = Omit<RunRecord, 'startedAt' | 'finishedAt' | 'error' | 'errorStack'>;
-export type NewTaskRun = Pick<TaskRunRecord, 'id' | 'runId' | 'step' | 'state'>;
-export type RunPatch = Partial<Pick<RunRecord, 'state' | 'startedAt' | 'finishedAt' | 'error' | 'errorStack'>>;
+/** Orchestration fields are optional (defaults: manual trigger, 'inline' executor, nulls). */
+export type NewRun = Omit<RunRecord, 'startedAt' | 'finishedAt' | 'error' | 'errorStack' | OrchestrationRunFields> & Partial<Pick<RunRecord, OrchestrationRunFields>>;
+type OrchestrationRunFields = 'logicalDate' | 'trigger' | 'key' | 'backfillId' | 'executor' | 'pipelineFile' | 'owner' | 'leaseExpiresAt' | 'cancelRequestedAt' | 'cancelReason' | 'noCache';
+export type NewTaskRun = Pick<TaskRunRecord, 'id' | 'runId' | 'step' | 'state'> & Partial<Pick<TaskRunRecord, 'maxAttempts' | 'retryDelayMs' | 'timeoutMs' | 'notBefore' | 'cacheKey'>>;
+export type RunPatch = Partial<Pick<RunRecord, 'state' | 'startedAt' | 'finishedAt' | 'error' | 'errorStack' | 'owner' | 'leaseExpiresAt' | 'cancelRequestedAt' | 'cancelReason' | 'noCache'>>;
 export type TaskRunPatch = Partial<Omit<TaskRunRecord, 'id' | 'runId' | 'step'>>;
+/** Compare-and-set conditions: the update applies only if the row still matches all of them. */
+export interface RunExpect { state?: readonly RunState[]; owner?: string | null }
+export interface TaskExpect { state?: readonly TaskState[]; attempt?: number; leaseOwner?: string | null }
 export type NewDatasetVersion = Omit<DatasetVersionRecord, 'version' | 'createdAt' | 'meta' | 'expiredAt'> & { meta?: { [key: string]: Json } };
 export type NewModelVersion = Omit<ModelVersionRecord, 'version' | 'createdAt'>;
+
+/**
+ * What one metadata transaction can do: the orchestration's state changes, compare-and-set (the
+ * fence of a commit: "still running, this attempt, this lease owner"), and registering datasets,
+ * models and aliases. Everything in one `store.transaction(fn)` commits together or not at all.
+ */
+export interface MetadataTx {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Raw SQL inside this transaction (e.g. `select graphile_worker.add_job(...)` on PostgreSQL); `$1`-style parameters on PostgreSQL, `?` on SQLite. */
+  execute(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Serializes writers of one dataset across processes until this transaction ends: PostgreSQL
+   * `pg_advisory_xact_lock` on a hash of the name; SQLite: the write transaction itself (BEGIN IMMEDIATE).
+   */
+  lockDataset(name: string): Promise<void>;
+
+  createRun(run: NewRun): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** The run of `pipeline` with idempotency key `key`, if any. */
+  findRunByKey(pipeline: string, key: string): Promise<RunRecord | undefined>;
+  /** Returns false (and changes nothing) when the run does not match `expect`. */
+  updateRun(id: string, patch: RunPatch, expect?: RunExpect): Promise<boolean>;
+
+  createTaskRuns(tasks: readonly NewTaskRun[]): Promise<void>;
+  getTaskRun(id: string): Promise<TaskRunRecord | undefined>;
+  listTaskRuns(runId: string): Promise<TaskRunRecord[]>;
+  /** The task runs of the given steps of a run (any order). */
+  listTaskRunsBySteps(runId: string, steps: readonly string[]): Promise<TaskRunRecord[]>;
+  /** How many task runs of the run are in the given states. */
+  countTaskRuns(runId: string, states: readonly TaskState[]): Promise<number>;
+  /** Sets the state (and error) of every task run of the run that is in `from` (and, if given, among `steps`); returns their ids. */
+  setTaskStates(runId: string, from: readonly TaskState[], patch: TaskRunPatch, steps?: readonly string[]): Promise<string[]>;
+  /** Returns false (and changes nothing) when the task run does not match `expect`. */
+  updateTaskRun(id: string, patch: TaskRunPatch, expect?: TaskExpect): Promise<boolean>;
+
+  registerDatasetVersion(v: NewDatasetVersion): Promise<DatasetVersionRecord>;
+  getDatasetVersion(dataset: string, version?: number): Promise<DatasetVersionRecord | undefined>;
+  getDatasetVersionById(id: string): Promise<DatasetVersionRecord | undefined>;
+  listDatasetVersions(dataset: string): Promise<DatasetVersionRecord[]>;
+  /** As MetadataStore.expireDatasetVersions; artifacts pinned by a staged version are not returned. */
+  expireDatasetVersions(dataset: string, versions: readonly number[], at: number): Promise<string[]>;
+  registerModelVersion(v: NewModelVersion): Promise<ModelVersionRecord>;
+  getModelVersion(model: string, version?: number): Promise<ModelVersionRecord | undefined>;
+  setModelAlias(model: string, alias: string, version: number, note?: AliasNote): Promise<void>;
+
+  /** Pins artifacts a staged (not yet committed) output points to, so retention and gc keep them. */
+  pinArtifacts(holder: string, artifacts: readonly string[], workerId?: string | null): Promise<void>;
+  /** Drops the pins of a holder (at commit, or when its attempt ends). */
+  unpinArtifacts(holder: string): Promise<void>;
+  /**
+   * Of `artifacts`, those nothing references: no live dataset version, no model version, no pin
+   * younger than `pinMaxAgeMs` or held by a live worker. Serialized with pinArtifacts, so a file
+   * decided unreferenced here cannot be pinned until this transaction ends.
+   */
+  unreferencedArtifacts(artifacts: readonly string[], now: number, pinMaxAgeMs: number): Promise<string[]>;
+}
+
+/** A found expired lease: a running task whose owner stopped renewing it. */
+export interface ExpiredTask { task: TaskRunRecord; run: RunRecord }
+
+/** Why an alias moved: written with the move into the alias history. */
+export interface AliasNote {
+  reason?: string | null;
+  /** The run whose step moved it, or null for a person at the CLI. */
+  runId?: string | null;
+  /** Who moved it: "run <id> step <name>", "cli (user@host)", ... */
+  actor?: string | null;
+  /** The decision's evidence, e.g. both models' metrics on the same rows. */
+  evidence?: { [key: string]: Json };
+}
+
+export interface AliasHistoryRecord {
+  model: string;
+  alias: string;
+  version: number;
+  /** The version the alias pointed to before, or null when it was created. */
+  previousVersion: number | null;
+  reason: string | null;
+  runId: string | null;
+  actor: string | null;
+  evidence: { [key: string]: Json };
+  at: number;
+}
 
 export interface MetadataStore {
   /** Human-readable description: "sqlite:.sluice/sluice.db" or "postgres://host/db" (no password). */
   readonly description: string;
+  readonly dialect: 'sqlite' | 'postgres';
+
+  /**
+   * Runs `fn` in one transaction (SQLite: BEGIN IMMEDIATE, so it holds the write lock; PostgreSQL:
+   * READ COMMITTED, with row locks and advisory locks as taken). Commits when `fn` resolves, rolls
+   * back when it throws.
+   */
+  transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T>;
+
+  getTaskRun(id: string): Promise<TaskRunRecord | undefined>;
+  findRunByKey(pipeline: string, key: string): Promise<RunRecord | undefined>;
+  /** Runs of a pipeline created by a backfill. */
+  listRunsByBackfill(backfillId: string): Promise<RunRecord[]>;
+  /** A succeeded task run with this cache key and a faithful output, newest first. */
+  findCachedTask(cacheKey: string): Promise<TaskRunRecord | undefined>;
+
+  /** Registers (or re-registers) a worker and returns its record. */
+  registerWorker(w: Omit<WorkerRecord, 'heartbeatAt' | 'stoppedAt' | 'startedAt'> & { startedAt?: number }): Promise<WorkerRecord>;
+  /**
+   * One heartbeat: the worker's heartbeat_at, and the leases of its running task runs and owned runs,
+   * extended to now + leaseMs. Returns the ids of its runs with a cancel request (so the caller can
+   * fire their signals).
+   */
+  heartbeat(workerId: string, leaseMs: number, now?: number): Promise<{ cancelRequested: string[] }>;
+  stopWorker(workerId: string, now?: number): Promise<void>;
+  listWorkers(): Promise<WorkerRecord[]>;
+  /** Running task runs whose lease expired before `now`. */
+  listExpiredTasks(now: number, limit?: number): Promise<ExpiredTask[]>;
+  /** Pending/running runs with an owner whose lease expired before `now`. */
+  listOrphanedRuns(now: number, limit?: number): Promise<RunRecord[]>;
+  /** Every artifact key some dataset version or model version references, and the live pins. */
+  listReferencedArtifacts(): Promise<Set<string>>;
 
   createRun(run: NewRun): Promise<RunRecord>;
   updateRun(id: string, patch: RunPatch): Promise<void>;
@@ -125,20 +307,32 @@ export interface MetadataStore {
   listModelVersions(model: string): Promise<ModelVersionRecord[]>;
   /** One row per model: its latest version. */
   listModels(): Promise<ModelVersionRecord[]>;
-  setModelAlias(model: string, alias: string, version: number): Promise<void>;
+  /** Points the alias at the version (creating or moving it) and records the move in the alias history. */
+  setModelAlias(model: string, alias: string, version: number, note?: AliasNote): Promise<void>;
+  /** Every move of the model's aliases (or of one alias), oldest first. */
+  listAliasHistory(model: string, alias?: string): Promise<AliasHistoryRecord[]>;
   /** Alias name -> version. */
   getModelAliases(model: string): Promise<Record<string, number>>;
 
   close(): Promise<void>;
 }
 
+export interface PutOptions {
+  /**
+   * Called with the key once it is known and before the file is checked for or made visible under
+   * it: the catalog pins the artifact here, so retention cannot delete an identical file that is
+   * about to be reused.
+   */
+  beforePublish?: (key: string) => Promise<void>;
+}
+
 /** Content-addressed artifact storage: keys are "sha256:<hex>". Writes are atomic (temp file + rename). */
 export interface ArtifactStore {
   readonly description: string;
   /** Stores bytes; returns the key. Storing the same bytes twice is a no-op returning the same key. */
-  put(bytes: Uint8Array): Promise<string>;
+  put(bytes: Uint8Array, options?: PutOptions): Promise<string>;
   /** Moves (or copies) a finished file into the store; the source is consumed. Returns the key. */
-  putFile(path: string): Promise<string>;
+  putFile(path: string, options?: PutOptions): Promise<string>;
   get(key: string): Promise<Uint8Array>;
   /** A local filesystem path for reading (e.g. by DuckDB). */
   path(key: string): string;
@@ -147,4 +341,8 @@ export interface ArtifactStore {
   tempDir(): string;
   /** Removes an artifact (retention); removing a key that is not there is a no-op. */
   delete(key: string): Promise<void>;
+  /** Every stored key with its file's modification time (for gc). */
+  list?(): AsyncIterable<{ key: string; mtimeMs: number }>;
+  /** Files in the scratch folder with their modification times (for gc of crash leftovers). */
+  listTemp?(): Promise<{ path: string; mtimeMs: number }[]>;
 }

@@ -22,6 +22,16 @@ import { postgresBackend, sqliteBackend, type MetadataBackend } from '../helpers
 
 // ---- fixtures -------------------------------------------------------------------------------------
 
+/** The orchestration fields of a run and a task run created without them (migration 0003). */
+const RUN_DEFAULTS = {
+  logicalDate: null, trigger: 'manual', key: null, backfillId: null, executor: 'inline', pipelineFile: null, owner: null,
+  leaseExpiresAt: null, cancelRequestedAt: null, cancelReason: null, noCache: false,
+} as const;
+const TASK_DEFAULTS = {
+  outputKind: null, maxAttempts: 1, retryDelayMs: 1000, timeoutMs: null, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
+  cacheKey: null, cachedFrom: null,
+} as const;
+
 function newRun(id: string, overrides: Partial<NewRun> = {}): NewRun {
   return { id, pipeline: 'flights', params: {}, partition: null, state: 'pending', createdAt: 1_700_000_000_000, ...overrides };
 }
@@ -130,7 +140,7 @@ export function metadataStoreConformance(backend: MetadataBackend): void {
       const created = await store.createRun(newRun('run-1', { params: { lr: 0.1 }, partition: '2024-01', state: 'running', createdAt: 1_700_000_000_123 }));
       assert.deepEqual(created, {
         id: 'run-1', pipeline: 'flights', params: { lr: 0.1 }, partition: '2024-01', state: 'running',
-        createdAt: 1_700_000_000_123, startedAt: null, finishedAt: null, error: null, errorStack: null,
+        createdAt: 1_700_000_000_123, startedAt: null, finishedAt: null, error: null, errorStack: null, ...RUN_DEFAULTS,
       });
       assert.deepEqual(await store.getRun('run-1'), created);
       assert.equal(await store.getRun('nope'), undefined);
@@ -246,7 +256,7 @@ export function metadataStoreConformance(backend: MetadataBackend): void {
       const first = await store.createTaskRun({ id: 'task-z', runId: 'run-1', step: 'zeta', state: 'pending' });
       assert.deepEqual(first, {
         id: 'task-z', runId: 'run-1', step: 'zeta', state: 'pending', attempt: 1, startedAt: null, finishedAt: null,
-        durationMs: null, error: null, errorStack: null, output: null, logs: [],
+        durationMs: null, error: null, errorStack: null, output: null, logs: [], ...TASK_DEFAULTS,
       });
       await store.createTaskRun({ id: 'task-a', runId: 'run-1', step: 'alpha', state: 'pending' });
       await store.createTaskRun({ id: 'other', runId: 'run-2', step: 'x', state: 'pending' });
@@ -262,7 +272,7 @@ export function metadataStoreConformance(backend: MetadataBackend): void {
       const tasks = await store.listTaskRuns('run-1');
       assert.deepEqual(tasks[1], {
         id: 'task-a', runId: 'run-1', step: 'alpha', state: 'failed', attempt: 2, startedAt: 1_700_000_000_000, finishedAt: 1_700_000_001_500,
-        durationMs: 1500, error: 'bad', errorStack: 'Error: bad', output: { rows: 1 }, logs: ['a', 'b'],
+        durationMs: 1500, error: 'bad', errorStack: 'Error: bad', output: { rows: 1 }, logs: ['a', 'b'], ...TASK_DEFAULTS,
       });
       // Updating one task run leaves the order and the others alone.
       assert.deepEqual(tasks.map((t) => t.state), ['pending', 'failed', 'running']);
@@ -303,7 +313,7 @@ export function metadataStoreConformance(backend: MetadataBackend): void {
         assert.ok(run.finishedAt !== null && run.finishedAt >= before && run.finishedAt <= afterMs);
       }
       assert.equal((await store.getRun('done'))?.state, 'succeeded');
-      assert.deepEqual(await store.getRun('failed'), { ...newRun('failed', { createdAt: 4000, state: 'failed' }), startedAt: null, finishedAt: 4500, error: 'original', errorStack: null });
+      assert.deepEqual(await store.getRun('failed'), { ...newRun('failed', { createdAt: 4000, state: 'failed' }), startedAt: null, finishedAt: 4500, error: 'original', errorStack: null, ...RUN_DEFAULTS });
       assert.equal((await store.getRun('cancelled'))?.state, 'cancelled');
 
       const tasks = new Map([...(await store.listTaskRuns('running')), ...(await store.listTaskRuns('pending')), ...(await store.listTaskRuns('done'))].map((t) => [t.id, t]));

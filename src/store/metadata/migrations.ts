@@ -145,11 +145,109 @@ function datasetVersionMeta(): Migration {
   };
 }
 
+/**
+ * Durable orchestration (issue 11): runs carry their trigger, logical date, idempotency key, owner
+ * lease and cancel request; task runs carry the retry policy, lease, backoff time and cache key;
+ * `workers` records long-lived processes for the reaper; `artifact_pins` keeps staged (not yet
+ * committed) artifacts safe from retention and gc.
+ */
+function orchestration(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      const runs: [string, string, (c: any) => any][] = [
+        ['logical_date', 'bigint', (c) => c],
+        ['run_trigger', 'text', (c) => c.notNull().defaultTo('manual')],
+        ['run_key', 'text', (c) => c],
+        ['backfill_id', 'text', (c) => c],
+        ['executor', 'text', (c) => c.notNull().defaultTo('inline')],
+        ['pipeline_file', 'text', (c) => c],
+        ['owner', 'text', (c) => c],
+        ['lease_expires_at', 'bigint', (c) => c],
+        ['cancel_requested_at', 'bigint', (c) => c],
+        ['cancel_reason', 'text', (c) => c],
+        ['no_cache', 'integer', (c) => c.notNull().defaultTo(0)],
+      ];
+      for (const [name, type, f] of runs) await db.schema.alterTable('runs').addColumn(name, type as any, f).execute();
+      // Idempotent submit: one run per (pipeline, key); NULL keys never collide on either dialect.
+      await db.schema.createIndex('runs_pipeline_key_idx').on('runs').columns(['pipeline', 'run_key']).unique().execute();
+      await db.schema.createIndex('runs_backfill_idx').on('runs').column('backfill_id').execute();
+      await db.schema.createIndex('runs_owner_idx').on('runs').columns(['owner', 'state']).execute();
+
+      const tasks: [string, string, (c: any) => any][] = [
+        ['output_kind', 'text', (c) => c],
+        ['max_attempts', 'integer', (c) => c.notNull().defaultTo(1)],
+        ['retry_delay_ms', 'bigint', (c) => c.notNull().defaultTo(1000)],
+        ['timeout_ms', 'bigint', (c) => c],
+        ['lease_owner', 'text', (c) => c],
+        ['lease_expires_at', 'bigint', (c) => c],
+        ['not_before', 'bigint', (c) => c],
+        ['cache_key', 'text', (c) => c],
+        ['cached_from', 'text', (c) => c],
+      ];
+      for (const [name, type, f] of tasks) await db.schema.alterTable('task_runs').addColumn(name, type as any, f).execute();
+      await db.schema.createIndex('task_runs_run_step_idx').on('task_runs').columns(['run_id', 'step']).unique().execute();
+      // The reaper: running task runs by lease expiry.
+      await db.schema.createIndex('task_runs_state_lease_idx').on('task_runs').columns(['state', 'lease_expires_at']).execute();
+      await db.schema.createIndex('task_runs_lease_owner_idx').on('task_runs').columns(['lease_owner', 'state']).execute();
+      await db.schema.createIndex('task_runs_cache_key_idx').on('task_runs').columns(['cache_key', 'state']).execute();
+
+      await db.schema
+        .createTable('workers')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('host', 'text', (col) => col.notNull())
+        .addColumn('pid', 'integer', (col) => col.notNull())
+        .addColumn('kind', 'text', (col) => col.notNull())
+        .addColumn('started_at', 'bigint', (col) => col.notNull())
+        .addColumn('heartbeat_at', 'bigint', (col) => col.notNull())
+        .addColumn('stopped_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('artifact_pins')
+        .addColumn('holder', 'text', (col) => col.notNull())
+        .addColumn('artifact', 'text', (col) => col.notNull())
+        .addColumn('worker_id', 'text')
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addPrimaryKeyConstraint('artifact_pins_pkey', ['holder', 'artifact'])
+        .execute();
+      await db.schema.createIndex('artifact_pins_artifact_idx').on('artifact_pins').column('artifact').execute();
+      await db.schema.createIndex('model_versions_artifact_idx').on('model_versions').column('artifact').execute();
+    },
+  };
+}
+
+/**
+ * Every move of a model alias, kept forever: which version an alias pointed to when, set by which run
+ * (or person), why, and the evidence of the decision (the gate's metrics of both models on the same rows).
+ */
+function aliasHistory(dialect: SqlDialectName): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('model_alias_history')
+        .$call(withSeq(dialect))
+        .addColumn('model', 'text', (col) => col.notNull())
+        .addColumn('alias', 'text', (col) => col.notNull())
+        .addColumn('version', 'integer', (col) => col.notNull())
+        .addColumn('previous_version', 'integer')
+        .addColumn('reason', 'text')
+        .addColumn('run_id', 'text')
+        .addColumn('actor', 'text')
+        .addColumn('evidence', 'text', (col) => col.notNull())
+        .addColumn('at', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('model_alias_history_idx').on('model_alias_history').columns(['model', 'alias', 'seq']).execute();
+    },
+  };
+}
+
 /** All migrations, by name; names sort in application order. */
 function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0002_dataset_version_meta': datasetVersionMeta(),
+    '0003_orchestration': orchestration(),
+    '0005_model_alias_history': aliasHistory(dialect),
   };
 }
 

@@ -101,7 +101,7 @@ async function openSqlite(target: Extract<DatabaseTarget, { dialect: 'sqlite' }>
     await db.destroy();
     throw openError(target.description, err);
   }
-  return new KyselyMetadataStore(db, target.description);
+  return new KyselyMetadataStore(db, target.description, 'sqlite');
 }
 
 /**
@@ -225,7 +225,7 @@ async function openPostgres(target: Extract<DatabaseTarget, { dialect: 'postgres
     await db.destroy().catch(() => {});
     throw openError(target.description, err);
   }
-  return new KyselyMetadataStore(db, target.description);
+  return new KyselyMetadataStore(db, target.description, 'postgres');
 }
 
 function openError(description: string, err: unknown): SluiceError {

@@ -18,6 +18,19 @@ export interface RunsTable {
   finished_at: number | null;
   error: string | null;
   error_stack: string | null;
+  /** Migration 0003 (orchestration). */
+  logical_date: number | null;
+  run_trigger: string;
+  run_key: string | null;
+  backfill_id: string | null;
+  executor: string;
+  pipeline_file: string | null;
+  owner: string | null;
+  lease_expires_at: number | null;
+  cancel_requested_at: number | null;
+  cancel_reason: string | null;
+  /** 0 or 1. */
+  no_cache: number;
 }
 
 export interface TaskRunsTable {
@@ -37,6 +50,34 @@ export interface TaskRunsTable {
   output: string;
   /** JSON array of strings. */
   logs: string;
+  /** Migration 0003 (orchestration). 'value' | 'summary' | null. */
+  output_kind: string | null;
+  max_attempts: number;
+  retry_delay_ms: number;
+  timeout_ms: number | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  not_before: number | null;
+  cache_key: string | null;
+  cached_from: string | null;
+}
+
+export interface WorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  kind: string;
+  started_at: number;
+  heartbeat_at: number;
+  stopped_at: number | null;
+}
+
+/** Artifacts of staged outputs, kept from retention and gc until their holder commits or dies. */
+export interface ArtifactPinsTable {
+  holder: string;
+  artifact: string;
+  worker_id: string | null;
+  created_at: number;
 }
 
 /** One row per dataset name; latest_version is the version counter, bumped in the registering transaction. */
@@ -101,6 +142,20 @@ export interface ModelAliasesTable {
   updated_at: number;
 }
 
+export interface ModelAliasHistoryTable {
+  seq: Generated<number>;
+  model: string;
+  alias: string;
+  version: number;
+  previous_version: number | null;
+  reason: string | null;
+  run_id: string | null;
+  actor: string | null;
+  /** JSON object. */
+  evidence: string;
+  at: number;
+}
+
 export interface Database {
   runs: RunsTable;
   task_runs: TaskRunsTable;
@@ -109,4 +164,7 @@ export interface Database {
   models: ModelsTable;
   model_versions: ModelVersionsTable;
   model_aliases: ModelAliasesTable;
+  model_alias_history: ModelAliasHistoryTable;
+  workers: WorkersTable;
+  artifact_pins: ArtifactPinsTable;
 }
