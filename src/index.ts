@@ -34,6 +34,7 @@ export type { ModelPackage, ModelRef, StagedModel } from './registry/index.ts';
 export { trainModel, loadPredictor, scoreDataset, Predictor, type ScoreOptions, type TrainOptions } from './ml/train.ts';
 export { FeaturePipeline, fitFeaturePipeline, fitColumnTransformer, type PipelineStep } from './features/index.ts';
 export { evaluateBinary, evaluateMulticlass, evaluateRegression, type BinaryMetrics, type MulticlassMetrics, type RegressionMetrics } from './ml/evaluate.ts';
+export { exportOnnx, ONNX_OUTPUTS, type OnnxExportOptions } from './ml/export/index.ts';
 export { registerEstimator, registeredEstimators, checkSpec, type ClassLabel, type Estimator, type EstimatorFamily, type EstimatorSpec, type EstimatorSpecs, type Task } from './ml/estimators.ts';
 export { GradientBoostedTrees, type GbdtFitOptions } from './ml/gbdt/index.ts';
 export { RandomForest } from './ml/forest/index.ts';

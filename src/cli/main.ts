@@ -11,6 +11,7 @@
   sluice models compare <name> <v1> <v2> [--json]
   sluice serve <model> [<model> ...] [--port 8080] [--host 127.0.0.1] [--alias champion]
       (SLUICE_SERVE_TOKEN: bearer token, required beyond 127.0.0.1)
+  sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
  *
  * Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.
  * Output to a closed pipe (`sluice run ... | head`) is dropped: it never stops a run or changes an exit code.
@@ -29,6 +30,7 @@ import { PipelineBuilder, resolveParams, runPipeline, type Params, type Pipeline
 import { openArtifactStore, openMetadataStore } from '../store/index.ts';
 import { formatReport, type ValidationReport } from '../quality/index.ts';
 import type { ArtifactStore, DatasetVersionRecord, MetadataStore, ModelVersionRecord } from '../store/types.ts';
+import { cmdModelsExport, type ExportFlags } from './cmd-export.ts';
 import { formatDuration, formatNumber, formatTime, stateMark, table } from './format.ts';
 import { cmdGc } from './cmd-gc.ts';
 import { SIGNAL_GRACE_MS, cmdRunsControl } from './cmd-runs.ts';
@@ -96,6 +98,7 @@ Usage:
   sluice scheduler [--project FILE] [--once]         start the runs the project's schedules make due
   sluice schedules [--json]                          schedules, next occurrences, last run; pause|resume <pipeline>
   sluice backfill <pipeline> --from P --to P [--parallel N]   one run per partition; run again to resume
+  sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
 
 State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.
 SLUICE_LOG_LEVEL (debug, info, warn, error, silent; default info) sets what is logged to stderr.
@@ -123,6 +126,9 @@ export async function main(argv: string[], io: CliIO = stdio()): Promise<number>
         alias: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        version: { type: 'string' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -415,7 +421,7 @@ function sparkline(histogram: unknown): string {
   return shares.map((x) => (max > 0 ? blocks[Math.min(8, Math.ceil((8 * x) / max))] : ' ')).join('');
 }
 
-async function cmdModelsDispatch(store: MetadataStore, artifacts: ArtifactStore, rest: string[], values: ModelsFlags, io: CliIO): Promise<number> {
+async function cmdModelsDispatch(store: MetadataStore, artifacts: ArtifactStore, rest: string[], values: ModelsFlags & ExportFlags, io: CliIO): Promise<number> {
   const [sub, ...args] = rest;
   switch (sub) {
     case undefined: return cmdModels(store, values.json, io);
@@ -424,7 +430,8 @@ async function cmdModelsDispatch(store: MetadataStore, artifacts: ArtifactStore,
     case 'rollback': return cmdModelsRollback(store, artifacts, args, values, io);
     case 'history': return cmdModelsHistory(store, args, values, io);
     case 'compare': return cmdModelsCompare(store, args, values, io);
-    default: throw new UsageError(`unknown models command "${sub}"`, 'One of: sluice models [show|promote|rollback|history|compare].');
+    case 'export': return cmdModelsExport(store, artifacts, args, values, io);
+    default: throw new UsageError(`unknown models command "${sub}"`, 'One of: sluice models [show|promote|rollback|history|compare|export].');
   }
 }
 

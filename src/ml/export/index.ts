@@ -1,0 +1,1 @@
+export { exportOnnx, ONNX_OUTPUTS, type OnnxExportOptions } from './onnx.ts';
