@@ -481,7 +481,8 @@ function reportError(err: unknown, verbose: boolean | undefined, io: CliIO): voi
     text += `\n\n${e.stack ?? ''}`;
     let cause = e.cause;
     while (cause !== undefined && cause !== null) {
-      text += `\ncaused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : errorMessage(cause)}`;
+      const described = cause instanceof Error ? (cause.stack ?? cause.message) : errorMessage(cause);
+      if (!text.includes(described)) text += `\ncaused by: ${described}`;
       cause = cause instanceof Error ? cause.cause : undefined;
     }
   } else {

@@ -69,7 +69,10 @@ export function toError(err: unknown): Error {
     if (err.stack) e.stack = err.stack;
     return e;
   }
-  return new Error(describeThrown(err), { cause: err });
+  const wrapped = new Error(describeThrown(err), { cause: err });
+  // A thrown value carries no stack; the frames here would point at whoever caught it, not the thrower.
+  wrapped.stack = `Error: ${wrapped.message}\n    (no stack: the value thrown was not an Error)`;
+  return wrapped;
 }
 
 /** Errors from another realm (a vm context, a structured clone) fail `instanceof Error` but have the shape. */

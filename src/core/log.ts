@@ -7,7 +7,7 @@ import { SluiceError } from './errors.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-export const LOG_LEVELS = Object.keys(ORDER) as readonly LogLevel[];
+const LOG_LEVELS = Object.keys(ORDER) as readonly LogLevel[];
 
 export interface Logger {
   debug(msg: string): void;

@@ -60,6 +60,8 @@ export interface IngestBatch {
   antiJoin?: { key: readonly string[]; paths: readonly string[] };
   state: IngestState;
   why: 'first' | 'new' | 'changed' | 'after-watermark';
+  /** Every row of the batch goes to the quarantine with this reason (rows without a partition value). */
+  quarantineAll?: { expectation: string; reason: string };
 }
 
 export interface IngestPlan {
@@ -72,13 +74,18 @@ export interface IngestPlan {
 export interface PlanOptions {
   /** Partition mode: only these partitions (values, or `key=value`), e.g. the run's partition. */
   partitions?: readonly string[];
+  /** The dataset's quarantine, which holds rows without a partition value (`<key>=__null__`). */
+  quarantine?: string;
 }
+
+/** The quarantine partition of rows whose partition key is NULL. */
+export const NULL_PARTITION = '__null__';
 
 export async function planIngest(engine: Engine, catalog: DatasetCatalog, dataset: string, reader: SourceReader, policy: IncrementalPolicy, options: PlanOptions = {}): Promise<IngestPlan> {
   const versions = (await catalog.versions(dataset)).filter((v) => v.expiredAt === null);
   switch (policy.by) {
     case 'snapshot': return planSnapshot(engine, reader, versions);
-    case 'partition': return planPartitions(engine, reader, versions, policy, options);
+    case 'partition': return planPartitions(engine, catalog, reader, versions, policy, options);
     case 'watermark': return planWatermark(engine, catalog, reader, versions, policy);
   }
 }
@@ -107,7 +114,7 @@ async function planSnapshot(engine: Engine, reader: SourceReader, versions: Data
   return { batches: [{ partition: null, filter: { kind: 'all' }, state, why: latest ? 'changed' : 'first' }], skipped: [], notes: [] };
 }
 
-async function planPartitions(engine: Engine, reader: SourceReader, versions: DatasetVersionRecord[], policy: Extract<IncrementalPolicy, { by: 'partition' }>, options: PlanOptions): Promise<IngestPlan> {
+async function planPartitions(engine: Engine, catalog: DatasetCatalog, reader: SourceReader, versions: DatasetVersionRecord[], policy: Extract<IncrementalPolicy, { by: 'partition' }>, options: PlanOptions): Promise<IngestPlan> {
   const key: PartitionKey = typeof policy.key === 'string' ? { name: policy.key } : policy.key;
   const files = await reader.files();
   // Partitions from hive folders need no read of the data: each one's digest is its files' digest.
@@ -128,9 +135,27 @@ async function planPartitions(engine: Engine, reader: SourceReader, versions: Da
       found.set(String(r['p']), { digest: `${String(r['n'])}:${String(r['h'])}` });
     }
     const nulls = rows.find((r) => r['p'] === null || r['p'] === undefined);
-    if (nulls) {
-      const n = Number(nulls['n']);
-      if (n > 0) return withNote(await partitionBatches(), `${n} rows have no value for partition key "${key.name}" and were not ingested`);
+    const n = nulls ? Number(nulls['n']) : 0;
+    // Rows that did not parse (onBadRows: 'quarantine') have no partition value either.
+    const unparsed = await reader.rejected();
+    if (n > 0 || unparsed > 0) {
+      // Rows without a partition value belong to no partition: they go to the quarantine (once; again
+      // only when they change), whatever partitions this run collects.
+      const plan = await partitionBatches();
+      const partition = `${key.name}=${NULL_PARTITION}`;
+      const digest = `${n}:${String(nulls?.['h'] ?? 0)}:${unparsed}`;
+      const prev = options.quarantine ? (await catalog.versions(options.quarantine)).find((v) => v.expiredAt === null && v.partition === partition) : undefined;
+      if (prev && ingestStateOf(prev)?.fingerprint === digest) {
+        plan.skipped.push({ partition, reason: `${n + unparsed} rows without a value for "${key.name}" already quarantined (version ${prev.version} of ${options.quarantine})` });
+        return plan;
+      }
+      const state: IngestState = { ...baseState(reader, 'partition'), fingerprint: digest, partitionKey: key.name, partitionValue: null, files: files.length };
+      plan.batches.push({
+        partition, state, why: prev ? 'changed' : 'new', filter: { kind: 'partition-null', key },
+        quarantineAll: { expectation: 'partition_key', reason: `partition key "${key.name}" is NULL: the row belongs to no partition` },
+      });
+      plan.notes.push(`${n + unparsed} rows have no value for partition key "${key.name}"${unparsed ? ` (${unparsed} did not parse)` : ''}: quarantined (partition ${partition} of ${options.quarantine ?? 'the quarantine'})`);
+      return plan;
     }
   }
   return partitionBatches();
@@ -264,7 +289,4 @@ async function contentDigest(engine: Engine, reader: SourceReader): Promise<stri
   return `${String(rows[0]?.['n'])}:${String(rows[0]?.['h'])}`;
 }
 
-function withNote(plan: IngestPlan, note: string): IngestPlan {
-  return { ...plan, notes: [...plan.notes, note] };
-}
 

@@ -16,11 +16,12 @@
  * for (const s of result.staged) await catalog.commit(s);
  */
 import type { Engine } from '../engine/index.ts';
+import { quoteIdent, quoteLiteral } from '../engine/index.ts';
 import type { Json } from '../core/json.ts';
 import type { DatasetCatalog, Lineage, StagedDataset } from './catalog.ts';
 import { checkName } from './catalog.ts';
 import { planIngest, type IncrementalPolicy, type IngestBatch, type IngestPlan, type IngestState } from './ingest-plan.ts';
-import { quarantineName, rejectsAsQuarantineSql } from './quarantine.ts';
+import { FAILED_TYPE, quarantineName, rejectsAsQuarantineSql } from './quarantine.ts';
 import { openRelation, type OpenRelationOptions, type Relation } from './relation.ts';
 import { openSource, type SourceReader } from './read-source.ts';
 import { checkRetention, type RetentionPolicy } from './retention.ts';
@@ -97,21 +98,28 @@ export async function runIngest(
   const log = request.log ?? (() => {});
   const reader: SourceReader = openSource(request.source, { ...(request.cwd === undefined ? {} : { cwd: request.cwd }), ...(read?.types ? { types: read.types } : {}) });
   try {
-    const plan = await planIngest(engine, catalog, request.dataset, reader, request.incremental ?? { by: 'snapshot' }, request.partitions ? { partitions: request.partitions } : {});
+    const quarantine = request.quarantine ?? quarantineName(request.dataset);
+    const plan = await planIngest(engine, catalog, request.dataset, reader, request.incremental ?? { by: 'snapshot' }, { quarantine, ...(request.partitions ? { partitions: request.partitions } : {}) });
     for (const s of plan.skipped) log(`${s.partition ?? request.dataset}: skipped, ${s.reason}`);
     for (const n of plan.notes) log(n);
     const result: IngestResult = { dataset: request.dataset, staged: [], quarantined: [], skipped: plan.skipped, notes: plan.notes, rows: 0, quarantinedRows: 0 };
     for (const batch of plan.batches) {
       if (request.signal?.aborted) break;
-      const data = await openRelation(engine, reader, batch, {
-        ...(read?.project ? { project: read.project } : {}), ...(read?.flags ? { flags: read.flags } : {}), ...(request.signal ? { signal: request.signal } : {}),
+      const opened = await openRelation(engine, reader, batch, {
+        ...(read?.project && !batch.quarantineAll ? { project: read.project } : {}), ...(read?.flags && !batch.quarantineAll ? { flags: read.flags } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
       });
+      // A batch of one partition value reads the whole file: the rows that did not parse belong to no
+      // partition and are quarantined once, with the rows whose partition key is NULL.
+      const data: Relation = batch.filter.kind === 'partition' ? { ...opened, rejects: null, rejected: 0 } : opened;
       try {
         const state: IngestState = { ...batch.state, sourceRows: data.rows + data.rejected };
         // Lineage names what was read: this batch's files (or the database).
         const read = data.files.length > 0 ? data.files.map((f) => `file:${f.path}`) : [reader.description];
         const lineage: Lineage = { ...request.lineage, inputs: [...request.lineage.inputs, ...read.slice(0, 1000)] };
-        const out = await write(batch, data, state, lineage);
+        const out = batch.quarantineAll
+          ? await quarantineBatch(engine, catalog, quarantine, batch, data, state, lineage, batch.quarantineAll)
+          : await write(batch, data, state, lineage);
         result.staged.push(...out.staged);
         result.quarantined.push(...out.quarantined);
         result.rows += out.rows;
@@ -125,6 +133,20 @@ export async function runIngest(
   } finally {
     await reader.close();
   }
+}
+
+/** Every row of a batch to the quarantine (rows without a partition value), with the reason. */
+async function quarantineBatch(engine: Engine, catalog: DatasetCatalog, quarantine: string, batch: IngestBatch, data: Relation, state: IngestState, lineage: Lineage,
+  why: { expectation: string; reason: string }): Promise<{ staged: StagedDataset[]; quarantined: StagedDataset[]; rows: number; quarantinedRows: number }> {
+  if (data.rows + data.rejected === 0) return { staged: [], quarantined: [], rows: 0, quarantinedRows: 0 };
+  const parts = [
+    ...(data.rows > 0 ? [`SELECT ${[...data.columns.map((c) => quoteIdent(c.name)), `[{'expectation': ${quoteLiteral(why.expectation)}, 'reason': ${quoteLiteral(why.reason)}}]::${FAILED_TYPE} AS _failed`,
+      `CAST(${data.rowNumber} + 1 AS BIGINT) AS _source_row`, `CAST(${data.fileColumn ?? 'NULL'} AS VARCHAR) AS _source_file`, 'CAST(NULL AS BIGINT) AS _source_line', 'CAST(NULL AS VARCHAR) AS _raw'].join(', ')} FROM ${data.sql}`] : []),
+    ...(data.rejects && data.rejected > 0 ? [rejectsAsQuarantineSql(data.rejects, data.columns)] : []),
+  ];
+  const sql = `(${parts.join(' UNION ALL BY NAME ')})`;
+  const staged = await writeVersion(engine, catalog, quarantine, sql, { columns: await engine.describe(`SELECT * FROM ${sql}`), lineage, partition: batch.partition, meta: { ingest: state } });
+  return { staged: [], quarantined: [staged], rows: 0, quarantinedRows: data.rows + data.rejected };
 }
 
 export type { IncrementalPolicy, IngestState, Json };

@@ -99,6 +99,7 @@ export async function jsonScan(engine: Engine, source: JsonSource, files: Source
   };
 
   const explain = async (err: unknown): Promise<SluiceError> => {
+    const mark = temps.length;
     const plain = readerError(err, paths, 'JSON');
     // A broken JSON array cannot be cut into records: DuckDB's message (record and byte) is the best there is.
     // NDJSON lines are read one by one below, which gives exact line numbers (DuckDB's skip blank lines).
@@ -123,7 +124,8 @@ export async function jsonScan(engine: Engine, source: JsonSource, files: Source
     } catch {
       return plain;
     } finally {
-      await cleanup().catch(() => {});
+      // Only the tables of this diagnosis: the scan's own stay until its cleanup.
+      for (const t of temps.splice(mark)) await engine.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
     }
   };
 
@@ -154,10 +156,11 @@ export async function jsonScan(engine: Engine, source: JsonSource, files: Source
   const checked = await classify(recs, cols);
   const spec = Object.fromEntries(cols.map((c) => [c.name, scalarType(c.type)]));
   const select = cols.map((c) => (scalarType(c.type) === c.type ? `r.${quoteIdent(c.name)}` : `CAST(r.${quoteIdent(c.name)} AS ${c.type}) AS ${quoteIdent(c.name)}`));
+  // In DuckDB's order: the file name, then the hive keys.
   const pathCols = [
+    ...(hive.filenameColumn ? [`file AS ${quoteIdent(hive.filenameColumn)}`] : []),
     ...[...new Set(hive.hivePartitioning ? files.flatMap((f) => Object.keys(f.partition)) : [])].map((k) =>
       `CAST(CASE file ${files.map((f) => `WHEN ${quoteLiteral(f.path)} THEN ${f.partition[k] === undefined ? 'NULL' : quoteLiteral(f.partition[k]!)}`).join(' ')} END AS ${hive.hiveTypes?.[k] ?? 'VARCHAR'}) AS ${quoteIdent(k)}`),
-    ...(hive.filenameColumn ? [`file AS ${quoteIdent(hive.filenameColumn)}`] : []),
   ];
   await engine.run(`CREATE TEMP TABLE ${table} AS SELECT ${[...select, ...pathCols].join(', ')}
     FROM (SELECT file, line, record, json_transform(CAST(raw AS JSON), ${quoteLiteral(JSON.stringify(spec))}) AS r FROM ${checked} WHERE len(reasons) = 0)

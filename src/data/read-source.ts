@@ -30,6 +30,8 @@ import { describeSource, type CsvSource, type FileOptions, type PostgresSource, 
 export type BatchFilter =
   | { kind: 'all' }
   | { kind: 'partition'; key: PartitionKey; values: readonly string[] }
+  /** The rows whose partition key is NULL (they belong to no partition). */
+  | { kind: 'partition-null'; key: PartitionKey }
   | { kind: 'watermark'; column: string; after: string | null; upTo: string };
 
 /** A partition key: a column (or hive folder key) name, or a SQL expression evaluated by the source. */
@@ -82,6 +84,8 @@ export interface SourceReader {
    * expression; a database source runs `pgSelect` instead, which binds values through `param`.
    */
   query(engine: Engine, select: (table: string) => string, pgSelect?: (from: string, param: (value: unknown) => string) => string): Promise<Record<string, unknown>[]>;
+  /** Rows the discovery queries (`query`) found unreadable and set aside (onBadRows: 'quarantine'); 0 before any query. */
+  rejected(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -109,8 +113,9 @@ class FileReader implements SourceReader {
   readonly description: string;
   #files: Promise<SourceFile[]> | undefined;
   #schema: Promise<ColumnSchema[]> | undefined;
-  /** The unfiltered scan discovery queries run over (Arrow files are loaded once). */
+  /** The unfiltered scan discovery queries run over (Arrow files are loaded once), and its engine. */
   #scan: Promise<SourceScan> | undefined;
+  #engine: Engine | undefined;
 
   constructor(readonly source: Exclude<Source, PostgresSource>, readonly cwd: string | undefined, readonly types: Record<string, string>) {
     this.description = describeSource(source);
@@ -182,6 +187,7 @@ class FileReader implements SourceReader {
   }
 
   async query(engine: Engine, select: (table: string) => string): Promise<Record<string, unknown>[]> {
+    this.#engine = engine;
     this.#scan ??= this.scan(engine);
     const s = await this.#scan;
     try {
@@ -189,6 +195,12 @@ class FileReader implements SourceReader {
     } catch (err) {
       throw await s.explain(err);
     }
+  }
+
+  async rejected(): Promise<number> {
+    const s = this.#scan ? await this.#scan.catch(() => null) : null;
+    if (!s?.rejects || !this.#engine) return 0;
+    return Number(await this.#engine.scalar(`SELECT count(*) FROM (${s.rejects.sql()})`));
   }
 
   async #arrowScan(engine: Engine, files: SourceFile[], options: ScanOptions): Promise<{ sql: string; rejects: null; explain: (err: unknown) => Promise<SluiceError> }> {
@@ -362,10 +374,14 @@ class CsvRejects implements ScanRejects {
   }
 
   sql(): string {
-    return this.#parts.map((p) => `SELECT ${p.file === null ? 's.file_path' : quoteLiteral(p.file)} AS file, CAST(e.line + ${p.lineOffset} AS BIGINT) AS line,
-        CAST(NULL AS BIGINT) AS record, any_value(${rawLineSql('e')}) AS raw, list(DISTINCT ${csvReasonSql('e')} ORDER BY ${csvReasonSql('e')}) AS reasons
-      FROM ${quoteIdent(p.table)} e JOIN ${quoteIdent(p.scan)} s USING (scan_id, file_id)
-      GROUP BY s.file_path, e.line, e.line_byte_position`).join(' UNION ALL ');
+    // A row k fields short is k MISSING COLUMNS rejects ("Found: 1", "Found: 2"...): the first says it all.
+    return this.#parts.map((p) => `SELECT ${p.file === null ? 'file_path' : quoteLiteral(p.file)} AS file, CAST(line + ${p.lineOffset} AS BIGINT) AS line,
+        CAST(NULL AS BIGINT) AS record, any_value(raw) AS raw, list(DISTINCT reason ORDER BY reason) AS reasons
+      FROM (SELECT s.file_path, e.line, e.line_byte_position, e.error_type, ${rawLineSql('e')} AS raw, ${csvReasonSql('e')} AS reason,
+              row_number() OVER (PARTITION BY e.scan_id, e.file_id, e.line_byte_position, e.error_type ORDER BY e.column_idx) AS k
+            FROM ${quoteIdent(p.table)} e JOIN ${quoteIdent(p.scan)} s USING (scan_id, file_id))
+      WHERE error_type <> 'MISSING COLUMNS' OR k = 1
+      GROUP BY file_path, line, line_byte_position`).join(' UNION ALL ');
   }
 
   async recover(): Promise<string | null> {
@@ -415,10 +431,11 @@ function rawLineSql(e: string): string {
 
 /** The quarantine reason of one DuckDB CSV reject. */
 function csvReasonSql(e: string): string {
+  const ragged = `regexp_replace(${e}.error_message, '^Expected Number of Columns: (\\d+) Found: (\\d+).*$', 'expected \\1 fields, found \\2', 's')`;
   return `CASE ${e}.error_type
       WHEN 'CAST' THEN 'wrong type in column "' || coalesce(${e}.column_name, '?') || '": ' || regexp_replace(${e}.error_message, '^Error when converting column "[^"]*"\\. ', '')
-      WHEN 'MISSING COLUMNS' THEN 'ragged row: ' || ${e}.error_message
-      WHEN 'TOO MANY COLUMNS' THEN 'ragged row: ' || ${e}.error_message
+      WHEN 'MISSING COLUMNS' THEN 'ragged row: ' || ${ragged}
+      WHEN 'TOO MANY COLUMNS' THEN 'ragged row: ' || ${ragged}
       WHEN 'UNQUOTED VALUE' THEN 'broken quoting: a quoted value is never closed'
       WHEN 'INVALID ENCODING' THEN 'invalid UTF-8' || coalesce(' in column "' || ${e}.column_name || '"', '')
       ELSE ${e}.error_type || ': ' || ${e}.error_message END`;
@@ -469,6 +486,7 @@ function applyFilter(sql: string, schema: ColumnSchema[], filter: BatchFilter | 
     const expr = partitionExpr(filter.key, schema);
     return `(SELECT * FROM ${sql} WHERE CAST(${expr} AS VARCHAR) IN (${filter.values.map(quoteLiteral).join(', ')}))`;
   }
+  if (filter.kind === 'partition-null') return `(SELECT * FROM ${sql} WHERE ${partitionExpr(filter.key, schema)} IS NULL)`;
   const type = schema.find((c) => c.name === filter.column)?.type;
   if (!type) throw missingColumn(filter.column, schema, 'watermark');
   const col = quoteIdent(filter.column);
@@ -498,6 +516,7 @@ class PostgresReader implements SourceReader {
 
   async files(): Promise<SourceFile[]> { return []; }
   async fingerprint(): Promise<null> { return null; }
+  async rejected(): Promise<number> { return 0; }
 
   async scan(engine: Engine, options: ScanOptions = {}): Promise<SourceScan> {
     const { text, params } = this.#filtered(options.filter);
@@ -563,8 +582,9 @@ class PostgresReader implements SourceReader {
     const base = `SELECT * FROM (${this.source.query}) AS q`;
     if (!filter || filter.kind === 'all') return { text: this.source.query, params };
     const p = (v: unknown): string => { params.push(v); return `$${params.length}`; };
-    if (filter.kind === 'partition') {
+    if (filter.kind === 'partition' || filter.kind === 'partition-null') {
       const expr = filter.key.sql ? `(${filter.key.sql})` : `q.${pgIdent(filter.key.name)}`;
+      if (filter.kind === 'partition-null') return { text: `${base} WHERE ${expr} IS NULL`, params };
       return { text: `${base} WHERE CAST(${expr} AS text) = ANY(${p([...filter.values])}::text[])`, params };
     }
     const col = `q.${pgIdent(filter.column)}`;

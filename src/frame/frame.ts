@@ -51,7 +51,7 @@ export function stringColumn(values: readonly (string | null | undefined)[]): St
   return { kind: 'string', codes, dictionary };
 }
 
-export function columnLength(c: Column): number {
+function columnLength(c: Column): number {
   return c.kind === 'number' ? c.values.length : c.codes.length;
 }
 

@@ -33,6 +33,11 @@
  */
 import { SluiceError } from '../core/errors.ts';
 
+/**
+ * What a failed expectation does. 'fail' (the default at every level): the step fails and nothing is
+ * registered. 'warn': reported as warned; a row check's failing rows go to the quarantine and the clean
+ * rows are registered.
+ */
 export type Severity = 'fail' | 'warn';
 export type Level = 'schema' | 'row' | 'dataset';
 

@@ -10,8 +10,9 @@
  *   lineage: { runId, step, inputs: [], partition: null },
  * });
  */
+import { DataError, SluiceError } from '../core/errors.ts';
 import type { Engine } from '../engine/index.ts';
-import { checkIngestRequest, runIngest, type DatasetCatalog, type IngestRequest, type IngestResult } from '../data/index.ts';
+import { checkIngestRequest, describeSource, runIngest, type DatasetCatalog, type IngestRequest, type IngestResult } from '../data/index.ts';
 import { compileSuite, type CompiledSuite } from './compile.ts';
 import { decideDrift, type DriftDecision, type DriftPolicy } from './drift.ts';
 import type { Suite } from './expectations.ts';
@@ -40,7 +41,18 @@ export async function ingestValidated(engine: Engine, catalog: DatasetCatalog, r
   let drift: DriftDecision = { report: null, checks: [] };
   let started = Date.now();
   let compiled: CompiledSuite | undefined;
-  const compile = (columns: Parameters<typeof compileSuite>[1]): CompiledSuite => compileSuite(withChecks(request.suite, drift.checks), columns, { references });
+  const compile = (columns: Parameters<typeof compileSuite>[1]): CompiledSuite => {
+    try {
+      return compileSuite(withChecks(request.suite, drift.checks), columns, { references });
+    } catch (err) {
+      // Say which data the check could not be evaluated on.
+      if (!(err instanceof SluiceError) || err.code !== 'CHECK_NOT_EVALUABLE') throw err;
+      const source = request.source;
+      throw new DataError(`${err.message}, reading ${describeSource(source)}`, {
+        code: err.code, cause: err, hint: err.hint, context: { ...err.context, ...(source.kind !== 'postgres' ? { file: source.paths[0]! } : {}) },
+      });
+    }
+  };
   // The suite's column types type the columns of text sources (CSV, JSON) as they are read, so that a
   // stray value becomes a bad row (named, or quarantined) instead of turning the column into text.
   const types = Object.fromEntries(request.suite.expectations.flatMap((e) => (e.kind === 'column_type' ? [[e.column, e.type] as const] : [])));

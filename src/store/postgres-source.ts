@@ -181,7 +181,7 @@ function mapColumn(name: string, oid: number, typmod: number): PostgresColumn {
 }
 
 /** user@host:port/database: never the password. */
-export function describeUrl(url: string): string {
+function describeUrl(url: string): string {
   try {
     const u = new URL(url);
     return `postgres://${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.host}${u.pathname}`;

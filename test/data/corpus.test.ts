@@ -10,7 +10,7 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { SluiceError } from '../../src/core/errors.ts';
-import { arrow, csv, ingest, json, ndjson, openSource, parquet, postgres, type Source } from '../../src/data/index.ts';
+import { arrow, csv, ingest, json, ndjson, openSource, parquet, postgres, tsv, type IncrementalPolicy, type Source } from '../../src/data/index.ts';
 import { ingestValidated, suite } from '../../src/quality/index.ts';
 import { dataEnv } from './helpers.ts';
 
@@ -18,22 +18,28 @@ const corpus = resolve(import.meta.dirname, '../corpus');
 
 interface Case {
   file: string;
-  kind: 'csv' | 'parquet' | 'json' | 'ndjson' | 'arrow';
+  /** The source path when it is not `file` (a glob). */
+  path?: string;
+  kind: 'csv' | 'tsv' | 'parquet' | 'json' | 'ndjson' | 'arrow';
   options?: Record<string, unknown>;
   why: string;
-  suite?: 'finite' | 'unique-id';
+  suite?: keyof typeof suites;
+  incremental?: IncrementalPolicy;
   error?: { code: string; message: string; line?: number; column?: string };
   rows?: number;
-  quarantine?: { line?: number; row?: number; reason: string }[];
+  /** The type of column `amount` in the clean rows. */
+  type?: string;
+  quarantine?: { line?: number; row?: number; raw?: string; reason: string }[];
 }
 
 const manifest = JSON.parse(readFileSync(join(corpus, 'manifest.json'), 'utf8')) as { cases: Case[] };
 
 function sourceOf(c: Case): Source {
-  const path = join(corpus, c.file);
+  const path = join(corpus, c.path ?? c.file);
   const o = (c.options ?? {}) as never;
   switch (c.kind) {
     case 'csv': return csv(path, o);
+    case 'tsv': return tsv(path, o);
     case 'parquet': return parquet(path, o);
     case 'json': return json(path, o);
     case 'ndjson': return ndjson(path, o);
@@ -44,13 +50,16 @@ function sourceOf(c: Case): Source {
 const suites = {
   'finite': suite('corpus-finite', (e) => [e.finite('value', { severity: 'warn' })]),
   'unique-id': suite('corpus-unique', (e) => [e.unique('id', { severity: 'warn' })]),
+  'amount-between': suite('corpus-between', (e) => [e.between('amount', 0, 100)]),
+  'amount-typed': suite('corpus-typed', (e) => [e.columnType('amount', 'DOUBLE'), e.between('amount', 0, 100)]),
+  'amount-finite': suite('corpus-finite-amount', (e) => [e.finite('amount', { severity: 'warn' })]),
 };
 
 for (const c of manifest.cases) {
   test(`corpus: ${c.file}${c.options ? ` ${JSON.stringify(c.options)}` : ''}: ${c.why}`, async () => {
     const env = await dataEnv();
     try {
-      const request = { dataset: 'corpus', source: sourceOf(c), lineage: env.lineage };
+      const request = { dataset: 'corpus', source: sourceOf(c), lineage: env.lineage, ...(c.incremental ? { incremental: c.incremental } : {}) };
       const run = () => (c.suite ? ingestValidated(env.engine, env.catalog, { ...request, suite: suites[c.suite] }) : ingest(env.engine, env.catalog, request));
       if (c.error) {
         const err = await run().then(() => undefined, (e: unknown) => e);
@@ -70,15 +79,22 @@ for (const c of manifest.cases) {
       const q = c.quarantine ?? [];
       assert.equal(result.quarantinedRows, q.length);
       if (q.length) {
-        const rows = await env.engine.rows(`SELECT _source_line AS line, _source_row AS row, _failed[1].reason AS reason FROM read_parquet('${(await env.catalog.get('corpus_quarantine')).path}') ORDER BY coalesce(_source_line, _source_row)`);
+        const rows = await env.engine.rows(`SELECT _source_line AS line, _source_row AS row, _raw AS raw, _failed[1].reason AS reason, len(_failed) AS n FROM read_parquet('${(await env.catalog.get('corpus_quarantine')).path}') ORDER BY coalesce(_source_line, _source_row)`);
         assert.equal(rows.length, q.length);
         q.forEach((want, i) => {
           const got = rows[i]!;
           if (want.line !== undefined) assert.equal(got['line'], want.line);
           if (want.row !== undefined) assert.equal(got['row'], want.row);
+          if (want.raw !== undefined) assert.equal(got['raw'], want.raw);
+          assert.equal(got['n'], 1, 'one reason');
           assert.ok(String(got['reason']).startsWith(want.reason), `reason ${String(got['reason'])} should start with ${want.reason}`);
         });
-        assert.equal((await env.catalog.get('corpus')).rowCount + rows.length, c.rows! + q.length, 'clean + quarantined = read');
+        const clean = await env.catalog.current('corpus');
+        assert.equal((clean?.rowCount ?? 0) + rows.length, c.rows! + q.length, 'clean + quarantined = read');
+      }
+      if (c.type) {
+        const clean = await env.catalog.get('corpus');
+        assert.equal(clean.schema.find((col) => col.name === 'amount')?.type, c.type, 'the clean rows keep the declared type');
       }
     } finally {
       await env.close();

@@ -1,6 +1,8 @@
 """Writes test/golden/drift.json: SciPy's values for the statistics behind Sluice's drift tests.
 
-Needs Debian's python3-scipy (a dependency of python3-sklearn): /usr/bin/python3 test/golden/make_drift_golden.py
+Depends on: Python 3 with SciPy 1.10 and numpy (Debian: apt-get install python3-scipy, a dependency of python3-sklearn).
+Only this generator needs them; the TypeScript tests read the committed JSON (through test/helpers/golden.ts) and never call Python.
+Run: /usr/bin/python3 test/golden/make_drift_golden.py
 The samples are generated here from a seeded generator, rounded to 3 decimals and stored in the JSON
 with the expected values, so the TypeScript tests (test/monitor/drift.golden.test.ts) never call Python.
 

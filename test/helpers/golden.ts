@@ -12,9 +12,12 @@ import { gunzipSync } from 'node:zlib';
 const goldenDir = resolve(import.meta.dirname, '../golden');
 const dataDir = join(goldenDir, 'data');
 
-/** A golden file, parsed: `goldenJson<T>('gbdt')` reads test/golden/gbdt.json. */
-export function goldenJson<T = unknown>(name: string): T {
-  return JSON.parse(readFileSync(join(goldenDir, `${name}.json`), 'utf8')) as T;
+/**
+ * A golden file, parsed: `goldenJson<T>('gbdt')` reads test/golden/gbdt.json. `reviver` is JSON.parse's
+ * (e.g. to turn the string "Infinity", which JSON cannot hold, back into a number).
+ */
+export function goldenJson<T = unknown>(name: string, reviver?: (key: string, value: unknown) => unknown): T {
+  return JSON.parse(readFileSync(join(goldenDir, `${name}.json`), 'utf8'), reviver) as T;
 }
 
 /** A numeric data set: feature rows and the target (a class index or a value). */

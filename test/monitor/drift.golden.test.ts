@@ -2,10 +2,10 @@
 // test/golden/make_drift_golden.py from seeded samples stored in the same file).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { Frame, numberColumn, stringColumn } from '../../src/frame/frame.ts';
 import { dataDrift, driftFrame, featureDrift } from '../../src/monitor/index.ts';
 import { chiSquaredSf, kolmogorovSf, ksTest, sorted } from '../../src/monitor/stats.ts';
+import { goldenJson } from '../helpers/golden.ts';
 
 interface NumericCase {
   name: string; reference: number[]; current: number[]; bins: number;
@@ -13,7 +13,7 @@ interface NumericCase {
   ks_p_asymptotic: number; jensen_shannon: number; psi: number;
 }
 interface CategoricalCase { name: string; reference: string[]; current: string[]; chi_statistic: number; chi_p: number; jensen_shannon: number; psi: number }
-const golden = JSON.parse(readFileSync(new URL('../golden/drift.json', import.meta.url), 'utf8'), (_k, v: unknown) => (v === 'Infinity' ? Infinity : v)) as {
+const golden = goldenJson('drift', (_k, v) => (v === 'Infinity' ? Infinity : v)) as {
   numeric: NumericCase[]; categorical: CategoricalCase[];
   chi2_sf: { x: number; df: number; sf: number }[]; kolmogorov_sf: { x: number; sf: number }[];
 };

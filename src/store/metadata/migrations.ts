@@ -16,8 +16,8 @@ import { SluiceError, errorMessage } from '../../core/errors.ts';
 export type SqlDialectName = 'sqlite' | 'postgres';
 
 /** Names of Kysely's bookkeeping tables in the metadata database. */
-export const MIGRATION_TABLE = 'sluice_migrations';
-export const MIGRATION_LOCK_TABLE = 'sluice_migrations_lock';
+const MIGRATION_TABLE = 'sluice_migrations';
+const MIGRATION_LOCK_TABLE = 'sluice_migrations_lock';
 
 /** An auto-generated, monotonically increasing primary key that records insertion order. */
 function withSeq<TB extends string, C extends string>(dialect: SqlDialectName) {
@@ -242,7 +242,7 @@ function aliasHistory(dialect: SqlDialectName): Migration {
 }
 
 /** All migrations, by name; names sort in application order. */
-export function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
+function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0002_dataset_version_meta': datasetVersionMeta(),
@@ -252,7 +252,7 @@ export function metadataMigrations(dialect: SqlDialectName): Record<string, Migr
 }
 
 /** The in-code MigrationProvider handed to Kysely's Migrator. */
-export class SluiceMigrationProvider implements MigrationProvider {
+class SluiceMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: SqlDialectName) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
