@@ -5,11 +5,13 @@
  *   sluice runs [--limit N] [--json]          sluice runs show <id> [--json]
  *   sluice datasets [--json]                  sluice datasets show <name>[@version] [--json]
  *   sluice models [--json]                    sluice models show <name> [--json]
+  sluice ui [<pipeline.ts> ...] [--port 4400] [--host 127.0.0.1]   the web UI (token: SLUICE_UI_TOKEN)
   sluice models promote <name> <version> [--alias champion] [--reason "..."]
   sluice models rollback <name> [--alias champion] [--reason "..."]
   sluice models history <name> [--alias A] [--json]
   sluice models compare <name> <v1> <v2> [--json]
-  sluice serve <model> [<model> ...] [--port 8080] [--host 127.0.0.1] [--alias champion]
+  sluice serve <model> [<model> ...] [--port 8080] [--host 127.0.0.1] [--alias champion]   (the web UI under /ui)
+  sluice ui [<pipeline.ts> ...] [--port 4400] [--host 127.0.0.1]
       (SLUICE_SERVE_TOKEN: bearer token, required beyond 127.0.0.1)
  *
  * Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.
@@ -33,6 +35,7 @@ import { formatDuration, formatNumber, formatTime, stateMark, table } from './fo
 import { createProgressReporter } from './progress.ts';
 import { cmdModelsCompare, cmdModelsHistory, cmdModelsPromote, cmdModelsRollback, historyRows, type ModelsFlags } from './cmd-models.ts';
 import { cmdServe } from './cmd-serve.ts';
+import { cmdUi } from './cmd-ui.ts';
 import type { CliIO } from './io.ts';
 
 export type { CliIO } from './io.ts';
@@ -83,6 +86,7 @@ Usage:
   sluice datasets show <name>[@version] [--json]
   sluice models [--json]
   sluice models show <name> [--json]
+  sluice ui [<pipeline.ts> ...] [--port 4400] [--host 127.0.0.1]   the web UI (token: SLUICE_UI_TOKEN)
 
 State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.
 SLUICE_LOG_LEVEL (debug, info, warn, error, silent; default info) sets what is logged to stderr.
@@ -124,6 +128,7 @@ export async function main(argv: string[], io: CliIO = stdio()): Promise<number>
       case 'datasets': return await withStore(stores, (s, a) => (rest[0] === 'show' ? cmdDatasetShow(s, rest[1], values.json, io) : cmdDatasets(s, a, values.json, io)));
       case 'models': return await withStore(stores, (s, a) => cmdModelsDispatch(s, a, rest, values, io));
       case 'serve': return await withStore(stores, (s, a) => cmdServe(s, a, rest, values, io, logger));
+      case 'ui': return await withStore(stores, (s, a) => cmdUi(s, a, rest, values, io, { home: config.home, logger, loadPipeline }));
       default: throw new UsageError(`unknown command "${command}"`, 'Run `sluice --help` for the commands.');
     }
   } catch (err) {

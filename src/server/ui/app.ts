@@ -13,7 +13,7 @@
  *   GET  /static/*                                  htmx, uPlot (from node_modules), the UI's script and css
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { errorMessage } from '../../core/errors.ts';
+import { SluiceError, errorMessage } from '../../core/errors.ts';
 import type { Engine } from '../../engine/index.ts';
 import type { ArtifactStore, MetadataStore, RunRecord } from '../../store/types.ts';
 import { asset } from './assets.ts';
@@ -89,7 +89,9 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
 
   app.setErrorHandler((err, req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    void send(reply, page(ctxOf(req, reply), '', 'Error', html`<h1>Error</h1><div class="error"><pre>${errorMessage(err)}</pre></div>`), status >= 400 ? status : 500);
+    const hint = err instanceof SluiceError ? err.hint : undefined;
+    const code = err instanceof SluiceError ? (err.code === 'NOT_FOUND' ? 404 : err.code === 'USAGE' || err.code === 'PIPELINE_UNKNOWN' ? 409 : 500) : status;
+    void send(reply, page(ctxOf(req, reply), '', 'Error', html`<h1>Error</h1><div class="error"><pre class="message">${errorMessage(err)}</pre>${hint ? html`<div class="hint"><strong>Hint</strong> ${hint}</div>` : ''}</div>`), code >= 400 ? code : 500);
   });
 
   app.get('/static/:name', async (req, reply) => {
