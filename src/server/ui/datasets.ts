@@ -114,7 +114,16 @@ async function quarantineSection(deps: UiDeps, ctx: PageContext, v: DatasetVersi
   const rows = await withEngine(deps, (e) => e.rows(`SELECT ${ordered.map(quoteIdent).join(', ')} FROM ${readParquetSql(deps.artifacts.path(q.artifact))} LIMIT ${QUARANTINE_ROWS}`));
   return html`<p>${q.rowCount.toLocaleString('en-US')} rows in ${link}${q.rowCount > rows.length ? `, the first ${rows.length} shown` : ''}.</p>
 <table class="quarantine"><thead><tr>${ordered.map((c) => html`<th>${c === '_failed' ? 'reason' : c}</th>`)}</tr></thead><tbody>
-${rows.map((r) => html`<tr>${ordered.map((c) => html`<td${c === '_failed' ? html` class="reason"` : ''}>${cell(r[c])}</td>`)}</tr>`)}</tbody></table>`;
+${rows.map((r) => html`<tr>${ordered.map((c) => (c === '_failed' ? html`<td class="reason">${reasons(r[c])}</td>` : html`<td>${cell(r[c])}</td>`))}</tr>`)}</tbody></table>`;
+}
+
+/** The quarantine's `_failed` (a list of { expectation, reason }) as one line per broken expectation. */
+function reasons(v: unknown): SafeHtml | string {
+  if (!Array.isArray(v)) return cell(v);
+  return html`${v.map((x, i) => {
+    const o = (x ?? {}) as { expectation?: unknown; reason?: unknown };
+    return html`${i ? html`<br>` : ''}<strong>${String(o.expectation ?? '')}</strong>: ${String(o.reason ?? '')}`;
+  })}`;
 }
 
 function cell(v: unknown): string {

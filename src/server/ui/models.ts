@@ -29,7 +29,7 @@ export async function modelPage(deps: UiDeps, ctx: PageContext, name: string, se
   const metricNames = [...new Set(asc.flatMap((v) => Object.keys(v.metrics)))].sort();
   const chart = metricNames.length
     ? html`<div class="chart" data-chart="metrics-chart"></div>${jsonScript('metrics-chart', {
-      xLabel: 'version', x: asc.map((v) => v.version), yLabel: 'metric',
+      xLabel: 'version', x: asc.map((_v, i) => i), xLabels: asc.map((v) => `v${v.version}`), yLabel: 'metric',
       series: metricNames.map((m) => ({ label: m, values: asc.map((v) => (Number.isFinite(v.metrics[m]) ? v.metrics[m] : null)) })),
     })}`
     : html`<p class="muted">No version recorded metrics.</p>`;

@@ -16,7 +16,8 @@ export function stepGraph(nodes: readonly GraphNode[], edges: readonly [string, 
   const g = new Graph();
   g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 46, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const n of nodes) g.setNode(n.name, { width: Math.max(110, Math.min(260, 8 * n.name.length + 30)), height: 42 });
+  // Width from the longer of the two lines (13 px bold name, 11 px state line), capped.
+  for (const n of nodes) g.setNode(n.name, { width: Math.max(110, Math.min(300, Math.max(8.2 * n.name.length, 6.6 * (n.state.length + (n.detail ? n.detail.length + 3 : 0))) + 28)), height: 42 });
   const names = new Set(nodes.map((n) => n.name));
   for (const [a, b] of edges) if (names.has(a) && names.has(b)) g.setEdge(a, b);
   layout(g);
@@ -68,7 +69,8 @@ export function timeline(bars: readonly TimelineBar[], now: number): SafeHtml {
   const h = 26 + bars.length * row;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const x = label + f * (w - label - 10);
-    return html`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="12" y2="${h}" stroke="#e5e7eb"/><text x="${x.toFixed(1)}" y="10" font-size="10" fill="#6b7280" text-anchor="middle">${fmtMs(f * (t1 - t0))}</text>`;
+    const anchor = f === 0 ? 'start' : f === 1 ? 'end' : 'middle';
+    return html`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="12" y2="${h}" stroke="#e5e7eb"/><text x="${x.toFixed(1)}" y="10" font-size="10" fill="#6b7280" text-anchor="${anchor}">${fmtMs(f * (t1 - t0))}</text>`;
   });
   return html`<svg class="timeline-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="step timeline">${ticks}${rows}</svg>`;
 }
