@@ -120,7 +120,7 @@ describe('web UI in chromium', { skip }, () => {
     await page.click('#compare');
     await page.waitForURL(/compare\?a=1&b=2/);
     assert.match(await page.locator('tr[data-metric="auc"]').innerText(), /0\.71\s+0\.72\s+\+0\.01/);
-    await page.waitForSelector('[data-chart="compare-chart"] canvas');
+    assert.equal(await page.locator('svg.compare-chart rect.pair').count(), 4, 'two bars per metric');
     await shot('model-compare');
   });
 

@@ -167,7 +167,10 @@ for (const backend of metadataBackends) {
       assert.equal(cmp.statusCode, 200);
       assert.match(cmp.body, /data-metric="auc"><th>auc<\/th><td class="num">0\.71<\/td><td class="num">0\.72<\/td><td class="num"><span class="delta-better">\+0\.01<\/span>/);
       assert.match(cmp.body, /data-metric="logLoss">[\s\S]*?delta-better/);
-      assert.match(cmp.body, /data-chart="compare-chart"/);
+      assert.match(cmp.body, /<rect class="pair" data-metric="auc" data-version="v1"/);
+      // v2 is gradient-boosted trees (importance by gain), v1 a logistic regression (none).
+      assert.match(cmp.body, /<table class="importance">/);
+      assert.match(cmp.body, /<tr data-feature="distance"><td>distance<\/td><td>n\/a<\/td><td><span class="imp">/);
       assert.equal((await app.inject({ url: '/models/delay/compare?a=1&b=99' })).statusCode, 404);
     });
 

@@ -1,7 +1,9 @@
 /** Models: the list, a model's versions with metrics over time and alias history, and two versions side by side. */
+import { decodeModelPackage, loadPredictor, metricDirection } from '../../registry/index.ts';
 import type { AliasHistoryRecord, Json, ModelVersionRecord } from '../../store/types.ts';
 import { html, jsonScript, query, type SafeHtml } from './html.ts';
 import { num, page, time, type PageContext } from './layout.ts';
+import { metricPairs } from './svg.ts';
 import type { UiDeps } from './types.ts';
 
 export async function modelsPage(deps: UiDeps, ctx: PageContext): Promise<SafeHtml> {
@@ -76,13 +78,41 @@ function aliasHistory(ctx: PageContext, history: readonly AliasHistoryRecord[]):
   return html`<table class="alias-history"><thead><tr><th>when</th><th>alias</th><th>move</th><th>held</th><th>why</th><th>who</th><th>run</th><th></th></tr></thead><tbody>${[...rows].reverse()}</tbody></table>`;
 }
 
-/** Metrics where a smaller value is better; for the rest a larger one is. */
-const LOWER_IS_BETTER = /loss|error|mse|mae|rmse|brier|ece/i;
+/**
+ * Feature importance as shares of the total, when the model's estimator has it (trees: total split gain;
+ * a forest: mean decrease in impurity); null for estimators without one (linear models) or an unreadable package.
+ */
+async function importance(deps: UiDeps, v: ModelVersionRecord): Promise<Record<string, number> | null> {
+  try {
+    const predictor = loadPredictor(decodeModelPackage(await deps.artifacts.get(v.artifact), `model ${v.model} v${v.version}`));
+    type WithImportance = { featureImportance?: () => Record<string, number> };
+    const est = predictor.estimator as unknown as WithImportance & { model?: WithImportance };
+    const raw = est.featureImportance?.() ?? est.model?.featureImportance?.();
+    if (!raw) return null;
+    const total = Object.values(raw).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+    if (!(total > 0)) return null;
+    return Object.fromEntries(Object.entries(raw).map(([k, x]) => [k, x / total]));
+  } catch {
+    return null;
+  }
+}
+
+function importanceTable(a: number, b: number, ia: Record<string, number> | null, ib: Record<string, number> | null): SafeHtml {
+  if (!ia && !ib) return html`<p class="muted">Neither version's estimator reports feature importance (linear models do not; trees and forests do).</p>`;
+  const features = [...new Set([...Object.keys(ia ?? {}), ...Object.keys(ib ?? {})])].sort((x, y) => Math.max(ib?.[y] ?? 0, ia?.[y] ?? 0) - Math.max(ib?.[x] ?? 0, ia?.[x] ?? 0));
+  const cell = (imp: Record<string, number> | null, f: string): SafeHtml | string => {
+    if (!imp) return 'n/a';
+    const share = imp[f] ?? 0;
+    return html`<span class="imp"><svg width="120" height="10" role="img" aria-label="share"><rect width="${(share * 120).toFixed(1)}" height="10" fill="#60a5fa"/></svg> ${(share * 100).toFixed(1)}%</span>`;
+  };
+  return html`<table class="importance"><thead><tr><th>feature</th><th>v${a}</th><th>v${b}</th></tr></thead><tbody>
+${features.slice(0, 40).map((f) => html`<tr data-feature="${f}"><td>${f}</td><td>${cell(ia, f)}</td><td>${cell(ib, f)}</td></tr>`)}</tbody></table>`;
+}
 
 export async function comparePage(deps: UiDeps, ctx: PageContext, name: string, a: number, bNum: number): Promise<SafeHtml | undefined> {
   const [va, vb] = await Promise.all([deps.store.getModelVersion(name, a), deps.store.getModelVersion(name, bNum)]);
   if (!va || !vb) return undefined;
-  const history = await deps.store.listAliasHistory(name);
+  const [history, ia, ib] = await Promise.all([deps.store.listAliasHistory(name), importance(deps, va), importance(deps, vb)]);
   const b = ctx.base;
   const metrics = [...new Set([...Object.keys(va.metrics), ...Object.keys(vb.metrics)])].sort();
   const params = [...new Set([...Object.keys(va.params), ...Object.keys(vb.params)])].sort();
@@ -93,7 +123,7 @@ export async function comparePage(deps: UiDeps, ctx: PageContext, name: string, 
     if (x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) return '';
     const d = y - x;
     if (d === 0) return '0';
-    const better = LOWER_IS_BETTER.test(m) ? d < 0 : d > 0;
+    const better = metricDirection(m) === 'minimize' ? d < 0 : d > 0;
     return html`<span class="${better ? 'delta-better' : 'delta-worse'}">${d > 0 ? '+' : ''}${num(d)}</span>`;
   };
   const show = (v: Json | undefined): string => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -107,9 +137,7 @@ export async function comparePage(deps: UiDeps, ctx: PageContext, name: string, 
 ${metrics.map((m) => html`<tr data-metric="${m}"><th>${m}</th><td class="num">${num(va.metrics[m])}</td><td class="num">${num(vb.metrics[m])}</td><td class="num">${delta(m)}</td></tr>`)}
 ${params.map((p) => html`<tr data-param="${p}"><th>param ${p}</th><td>${show(va.params[p])}</td><td>${show(vb.params[p])}</td><td>${show(va.params[p]) === show(vb.params[p]) ? '' : 'differs'}</td></tr>`)}
 </tbody></table>
-<div class="chart" data-chart="compare-chart"></div>${jsonScript('compare-chart', {
-    xLabel: 'metric', x: metrics.map((_m, i) => i), xLabels: metrics, yLabel: 'value',
-    series: [{ label: `v${a}`, values: metrics.map((m) => va.metrics[m] ?? null) }, { label: `v${bNum}`, values: metrics.map((m) => vb.metrics[m] ?? null) }],
-  })}`;
+<h2>Metrics</h2><div class="compare">${metricPairs(metrics.map((m) => ({ name: m, a: va.metrics[m], b: vb.metrics[m] })), [`v${a}`, `v${bNum}`])}</div>
+<h2>Feature importance</h2>${importanceTable(a, bNum, ia, ib)}`;
   return page(ctx, 'models', `Compare ${name} v${a} and v${bNum}`, body);
 }

@@ -90,3 +90,28 @@ export function bars(values: readonly { label: string; share: number }[], width 
   });
   return html`<svg class="hist" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="histogram">${rects}</svg>`;
 }
+
+/**
+ * Two versions' metrics side by side: per metric a pair of bars on that metric's own scale (metrics
+ * differ in range: an AUC near 0.7, an RMSE in the thousands), with the values written beside them.
+ */
+export function metricPairs(metrics: readonly { name: string; a: number | undefined; b: number | undefined }[], labels: [string, string]): SafeHtml {
+  const row = 40;
+  const w = 560;
+  const left = 150;
+  const span = w - left - 90;
+  const colors = ['#2563eb', '#dc2626'];
+  const rows = metrics.map((m, i) => {
+    const y = 24 + i * row;
+    const max = Math.max(Math.abs(m.a ?? 0), Math.abs(m.b ?? 0), 1e-12);
+    const bar = (v: number | undefined, k: number): SafeHtml => {
+      if (v === undefined || !Number.isFinite(v)) return html`<text x="${left}" y="${y + 12 + k * 15}" font-size="11" fill="#9ca3af">${labels[k]}: none</text>`;
+      const len = (Math.abs(v) / max) * span;
+      return html`<rect class="pair" data-metric="${m.name}" data-version="${labels[k]}" x="${left}" y="${y + 2 + k * 15}" width="${len.toFixed(1)}" height="12" fill="${colors[k]}"><title>${m.name} ${labels[k]}: ${v}</title></rect><text x="${(left + len + 6).toFixed(1)}" y="${y + 12 + k * 15}" font-size="11" fill="#111827">${Number(v.toPrecision(4))}</text>`;
+    };
+    return html`<text x="0" y="${y + 16}" font-size="12" fill="#111827">${m.name.length > 22 ? `${m.name.slice(0, 21)}…` : m.name}</text>${bar(m.a, 0)}${bar(m.b, 1)}`;
+  });
+  const h = 30 + metrics.length * row;
+  const legend = labels.map((l, k) => html`<rect x="${left + k * 80}" y="2" width="10" height="10" fill="${colors[k]}"/><text x="${left + 14 + k * 80}" y="11" font-size="11">${l}</text>`);
+  return html`<svg class="compare-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="metrics of both versions">${legend}${rows}</svg>`;
+}
