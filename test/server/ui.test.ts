@@ -109,7 +109,10 @@ for (const backend of metadataBackends) {
       assert.match(shown.body, /data-step="publish" data-state="succeeded"/);
       const again = await app.inject({ method: 'POST', url: `/runs/${newId}/retry`, headers: { ...form, cookie: s.cookie }, payload: `_csrf=${s.csrf}` });
       assert.equal(again.statusCode, 303);
-      assert.match(decodeURIComponent(String(again.headers.location)), /only a failed or cancelled run can be retried/);
+      const refused = await app.inject({ url: String(again.headers.location) });
+      assert.match(refused.body, /is succeeded: only a failed or cancelled run can be retried/);
+      const spoof = await app.inject({ url: `/runs/${newId}?done=<b>hi</b>&flash=Your+account+is+locked` });
+      assert.ok(!spoof.body.includes('account is locked') && !spoof.body.includes('class="flash"'), 'a link cannot put text on the page');
     });
 
     test('a running run polls its live fragment; cancel stops it', async () => {

@@ -132,8 +132,16 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
     const { id } = req.params as { id: string };
     const run = await deps.store.getRun(id);
     if (!run) return notFound(req, reply, `No run with id "${id}".`);
-    const flash = (req.query as { flash?: string }).flash;
-    return send(reply, await runPage(deps, ctxOf(req, reply), run, flash));
+    // The notice after an action is a code, and its text is made here: a link cannot put words on the page.
+    const q = req.query as { done?: string; from?: string };
+    const from = q.from && /^[A-Za-z0-9_.:-]{1,100}$/.test(q.from) ? q.from : undefined;
+    const notices: Record<string, string> = {
+      retried: from && from !== run.id ? `Retry of run ${from} started as run ${run.id}.` : `Retrying run ${run.id}.`,
+      'not-retryable': `Run ${run.id} is ${run.state}: only a failed or cancelled run can be retried.`,
+      'cancel-requested': `Cancel requested for run ${run.id}.`,
+      'already-finished': `Run ${run.id} is already ${run.state}.`,
+    };
+    return send(reply, await runPage(deps, ctxOf(req, reply), run, q.done && Object.hasOwn(notices, q.done) ? notices[q.done] : undefined));
   });
 
   app.get('/runs/:id/live', async (req, reply) => {
@@ -149,10 +157,10 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
     if (!run) return notFound(req, reply, `No run with id "${id}".`);
     if (!deps.actions) return reply.code(501).type('text/plain; charset=utf-8').send('This server cannot retry runs.');
     if (run.state === 'succeeded' || run.state === 'pending' || run.state === 'running') {
-      return reply.redirect(`${base}/runs/${encodeURIComponent(id)}?flash=${encodeURIComponent(`Run ${id} is ${run.state}: only a failed or cancelled run can be retried.`)}`, 303);
+      return reply.redirect(`${base}/runs/${encodeURIComponent(id)}?done=not-retryable`, 303);
     }
     const { runId } = await deps.actions.retry(id);
-    return reply.redirect(`${base}/runs/${encodeURIComponent(runId)}?flash=${encodeURIComponent(runId === id ? `Retrying run ${id}.` : `Retry of run ${id} started as run ${runId}.`)}`, 303);
+    return reply.redirect(`${base}/runs/${encodeURIComponent(runId)}?done=retried&from=${encodeURIComponent(id)}`, 303);
   });
 
   app.post('/runs/:id/cancel', async (req, reply) => {
@@ -161,10 +169,10 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
     if (!run) return notFound(req, reply, `No run with id "${id}".`);
     if (!deps.actions) return reply.code(501).type('text/plain; charset=utf-8').send('This server cannot cancel runs.');
     if (run.state !== 'pending' && run.state !== 'running') {
-      return reply.redirect(`${base}/runs/${encodeURIComponent(id)}?flash=${encodeURIComponent(`Run ${id} is already ${run.state}.`)}`, 303);
+      return reply.redirect(`${base}/runs/${encodeURIComponent(id)}?done=already-finished`, 303);
     }
     await deps.actions.cancel(id, 'cancelled from the web UI');
-    return reply.redirect(`${base}/runs/${encodeURIComponent(id)}?flash=${encodeURIComponent(`Cancel requested for run ${id}.`)}`, 303);
+    return reply.redirect(`${base}/runs/${encodeURIComponent(id)}?done=cancel-requested`, 303);
   });
 
   app.get('/schedules', async (req, reply) => send(reply, await schedulesPage(deps, ctxOf(req, reply))));
