@@ -32,6 +32,8 @@ import { openArtifactStore, openMetadataStore } from '../store/index.ts';
 import { formatReport, type ValidationReport } from '../quality/index.ts';
 import type { ArtifactStore, DatasetVersionRecord, MetadataStore, ModelVersionRecord } from '../store/types.ts';
 import { formatDuration, formatNumber, formatTime, stateMark, table } from './format.ts';
+import { cmdGc } from './cmd-gc.ts';
+import { SIGNAL_GRACE_MS, cmdRunsControl } from './cmd-runs.ts';
 import { createProgressReporter } from './progress.ts';
 import { cmdModelsCompare, cmdModelsHistory, cmdModelsPromote, cmdModelsRollback, historyRows, type ModelsFlags } from './cmd-models.ts';
 import { cmdServe } from './cmd-serve.ts';
@@ -79,9 +81,12 @@ class UsageError extends SluiceError {
 const HELP = `sluice: batch machine learning pipelines
 
 Usage:
-  sluice run <pipeline.ts> [--param key=value ...] [--partition P] [--json] [--verbose]
+  sluice run <pipeline.ts> [--param key=value ...] [--partition P] [--no-cache] [--json] [--verbose]
   sluice runs [--limit N] [--json]
   sluice runs show <run-id> [--json]
+  sluice runs retry <run-id>          rerun its failed, cancelled and skipped steps, reusing what succeeded
+  sluice runs cancel <run-id> [--reason text]   (from any terminal or machine)
+  sluice gc [--grace 24h] [--dry-run] remove crash leftovers and unreferenced artifacts
   sluice datasets [--json]
   sluice datasets show <name>[@version] [--json]
   sluice models [--json]
@@ -108,6 +113,9 @@ export async function main(argv: string[], io: CliIO = stdio()): Promise<number>
         reason: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
+        grace: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -124,11 +132,13 @@ export async function main(argv: string[], io: CliIO = stdio()): Promise<number>
     const stores = { config, logger };
     switch (command) {
       case 'run': return await cmdRun(rest, values, config, io);
-      case 'runs': return await withStore(stores, (s) => (rest[0] === 'show' ? cmdRunShow(s, rest[1], values.json, io) : cmdRuns(s, values, io)));
+      case 'runs': if (rest[0] === 'retry' || rest[0] === 'cancel') return await cmdRunsControl(rest[0], rest[1], { config, logger, out: io.out, err: io.err, cwd: io.cwd, loadPipeline, json: values.json, ...(values.reason ? { reason: values.reason } : {}) });
+        return await withStore(stores, (s) => (rest[0] === 'show' ? cmdRunShow(s, rest[1], values.json, io) : cmdRuns(s, values, io)));
       case 'datasets': return await withStore(stores, (s, a) => (rest[0] === 'show' ? cmdDatasetShow(s, rest[1], values.json, io) : cmdDatasets(s, a, values.json, io)));
       case 'models': return await withStore(stores, (s, a) => cmdModelsDispatch(s, a, rest, values, io));
       case 'serve': return await withStore(stores, (s, a) => cmdServe(s, a, rest, values, io, logger));
       case 'ui': return await withStore(stores, (s, a) => cmdUi(s, a, rest, values, io, { home: config.home, logger, loadPipeline }));
+      case 'gc': return await cmdGc({ grace: values.grace, dryRun: values['dry-run'], json: values.json }, config, io.out);
       default: throw new UsageError(`unknown command "${command}"`, 'Run `sluice --help` for the commands.');
     }
   } catch (err) {
@@ -200,7 +210,7 @@ function moduleScopeHint(path: string): string | undefined {
   }
 }
 
-async function cmdRun(rest: string[], values: { param?: string[] | undefined; partition?: string | undefined; json?: boolean | undefined; verbose?: boolean | undefined }, config: SluiceConfig, io: CliIO): Promise<number> {
+async function cmdRun(rest: string[], values: { param?: string[] | undefined; partition?: string | undefined; json?: boolean | undefined; verbose?: boolean | undefined; 'no-cache'?: boolean | undefined }, config: SluiceConfig, io: CliIO): Promise<number> {
   const file = rest[0];
   if (!file) throw new UsageError('sluice run needs a pipeline file: sluice run <pipeline.ts>');
   const given: Record<string, string> = {};
@@ -234,6 +244,8 @@ async function cmdRun(rest: string[], values: { param?: string[] | undefined; pa
     if (signals === 1) {
       io.err(`\n${signal}: cancelling run ${runId} (again to force)`);
       controller.abort(new Error(`received ${signal}`));
+      // A step that ignores its signal does not hold the process: record the run cancelled and leave.
+      setTimeout(() => void store.closeUnfinishedRuns('cancelled', `the process exited on ${signal} before its steps stopped`, [runId]).finally(() => process.exit(130)), SIGNAL_GRACE_MS).unref();
     } else {
       // Forced: record the run as cancelled synchronously enough, then leave.
       void store.closeUnfinishedRuns('cancelled', `forced exit on ${signal}`, [runId]).finally(() => process.exit(130));
@@ -244,7 +256,7 @@ async function cmdRun(rest: string[], values: { param?: string[] | undefined; pa
   try {
     const result = await runPipeline(graph, {
       store, artifacts, engine, params, runId, signal: controller.signal, logger,
-      partition: values.partition ?? null,
+      partition: values.partition ?? null, pipelineFile: resolve(io.cwd, file), noCache: values['no-cache'] === true,
       ...(progress ? { onEvent: progress.onEvent } : {}),
     });
     if (values.json) {

@@ -16,3 +16,4 @@ export { compareSchemas, hasDrift, type SchemaDrift } from './schema-drift.ts';
 export { openRelation, relationOf, type OpenRelationOptions, type Relation } from './relation.ts';
 export { writeRelation, parseColumnStats, type Moments, type WriteRelationOptions } from './write-relation.ts';
 export { exactFacts, sampleProfile, sampleStride, kindOf, type ColumnFacts } from './profile.ts';
+export { collectGarbage, DEFAULT_GC_GRACE_MS, type GcOptions, type GcReport } from './gc.ts';

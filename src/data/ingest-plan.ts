@@ -22,7 +22,7 @@ import type { Engine } from '../engine/index.ts';
 import { quoteIdent, quoteLiteral } from '../engine/index.ts';
 import type { DatasetVersionRecord } from '../store/types.ts';
 import type { Json } from '../core/json.ts';
-import type { DatasetCatalog } from './catalog.ts';
+import type { DatasetCatalog, IngestBasis } from './catalog.ts';
 import { filesFingerprint, type SourceFile } from './files.ts';
 import { pgIdent, type BatchFilter, type PartitionKey, type SourceReader } from './read-source.ts';
 
@@ -48,7 +48,15 @@ export interface IngestState {
   files: number;
   /** Rows read from the source for this batch (clean and quarantined together); set after reading. */
   sourceRows: number | null;
+  /**
+   * What the plan was based on: the dataset's latest version in the batch's scope (its partition, its
+   * watermark, or the whole snapshot) when the batch was planned. The commit re-checks it under the
+   * dataset's lock (data/commit.ts), so two overlapping ingests never both add the same rows.
+   */
+  basis: IngestBasis | null;
 }
+
+export type { IngestBasis };
 
 export interface IngestBatch {
   /** The version's partition: `month=2001-03`, `watermark:(a, b]`, or null for a snapshot. */
@@ -84,16 +92,16 @@ export const NULL_PARTITION = '__null__';
 export async function planIngest(engine: Engine, catalog: DatasetCatalog, dataset: string, reader: SourceReader, policy: IncrementalPolicy, options: PlanOptions = {}): Promise<IngestPlan> {
   const versions = (await catalog.versions(dataset)).filter((v) => v.expiredAt === null);
   switch (policy.by) {
-    case 'snapshot': return planSnapshot(engine, reader, versions);
-    case 'partition': return planPartitions(engine, catalog, reader, versions, policy, options);
-    case 'watermark': return planWatermark(engine, catalog, reader, versions, policy);
+    case 'snapshot': return planSnapshot(engine, reader, versions, dataset);
+    case 'partition': return planPartitions(engine, catalog, reader, versions, policy, options, dataset);
+    case 'watermark': return planWatermark(engine, catalog, reader, versions, policy, dataset);
   }
 }
 
 function baseState(reader: SourceReader, mode: IngestState['mode']): IngestState {
   return {
     source: reader.description, mode, fingerprint: null, partitionKey: null, partitionValue: null,
-    watermarkColumn: null, watermarkAfter: null, watermarkUpTo: null, files: 0, sourceRows: null,
+    watermarkColumn: null, watermarkAfter: null, watermarkUpTo: null, files: 0, sourceRows: null, basis: null,
   };
 }
 
@@ -102,19 +110,19 @@ export function ingestStateOf(v: DatasetVersionRecord): IngestState | null {
   return s && typeof s === 'object' && !Array.isArray(s) ? (s as IngestState) : null;
 }
 
-async function planSnapshot(engine: Engine, reader: SourceReader, versions: DatasetVersionRecord[]): Promise<IngestPlan> {
+async function planSnapshot(engine: Engine, reader: SourceReader, versions: DatasetVersionRecord[], dataset: string): Promise<IngestPlan> {
   const files = await reader.files();
   const fingerprint = (await reader.fingerprint()) ?? (await contentDigest(engine, reader));
   const latest = versions[0];
   const prev = latest ? ingestStateOf(latest) : null;
-  const state: IngestState = { ...baseState(reader, 'snapshot'), fingerprint, files: files.length };
+  const state: IngestState = { ...baseState(reader, 'snapshot'), fingerprint, files: files.length, basis: { dataset, scope: 'snapshot', latest: latest?.id ?? null } };
   if (prev && prev.fingerprint === fingerprint) {
     return { batches: [], skipped: [{ partition: null, reason: `unchanged since version ${latest!.version} (same ${files.length ? 'files' : 'content'})` }], notes: [] };
   }
   return { batches: [{ partition: null, filter: { kind: 'all' }, state, why: latest ? 'changed' : 'first' }], skipped: [], notes: [] };
 }
 
-async function planPartitions(engine: Engine, catalog: DatasetCatalog, reader: SourceReader, versions: DatasetVersionRecord[], policy: Extract<IncrementalPolicy, { by: 'partition' }>, options: PlanOptions): Promise<IngestPlan> {
+async function planPartitions(engine: Engine, catalog: DatasetCatalog, reader: SourceReader, versions: DatasetVersionRecord[], policy: Extract<IncrementalPolicy, { by: 'partition' }>, options: PlanOptions, dataset: string): Promise<IngestPlan> {
   const key: PartitionKey = typeof policy.key === 'string' ? { name: policy.key } : policy.key;
   const files = await reader.files();
   // Partitions from hive folders need no read of the data: each one's digest is its files' digest.
@@ -181,7 +189,10 @@ async function planPartitions(engine: Engine, catalog: DatasetCatalog, reader: S
       const { digest, files: pfiles } = found.get(value)!;
       const prev = latest.get(partition);
       const prevState = prev ? ingestStateOf(prev) : null;
-      const state: IngestState = { ...baseState(reader, 'partition'), fingerprint: digest, partitionKey: key.name, partitionValue: value, files: pfiles?.length ?? files.length };
+      const state: IngestState = {
+        ...baseState(reader, 'partition'), fingerprint: digest, partitionKey: key.name, partitionValue: value, files: pfiles?.length ?? files.length,
+        basis: { dataset, scope: 'partition', latest: prev?.id ?? null },
+      };
       const batch: IngestBatch = {
         partition, state, why: prev ? 'changed' : 'new',
         filter: fromFolders ? { kind: 'all' } : { kind: 'partition', key, values: [value] },
@@ -212,7 +223,7 @@ async function planPartitions(engine: Engine, catalog: DatasetCatalog, reader: S
   }
 }
 
-async function planWatermark(engine: Engine, catalog: DatasetCatalog, reader: SourceReader, versions: DatasetVersionRecord[], policy: Extract<IncrementalPolicy, { by: 'watermark' }>): Promise<IngestPlan> {
+async function planWatermark(engine: Engine, catalog: DatasetCatalog, reader: SourceReader, versions: DatasetVersionRecord[], policy: Extract<IncrementalPolicy, { by: 'watermark' }>, dataset: string): Promise<IngestPlan> {
   const column = policy.column;
   const type = (await reader.schema(engine)).find((c) => c.name === column)?.type;
   if (!type) {
@@ -272,6 +283,7 @@ async function planWatermark(engine: Engine, catalog: DatasetCatalog, reader: So
   const state: IngestState = {
     ...baseState(reader, 'watermark'), fingerprint: sha256(`${column}\u0000${after}\u0000${hi}`),
     watermarkColumn: column, watermarkAfter: after, watermarkUpTo: hi, files: (await reader.files()).length,
+    basis: { dataset, scope: 'watermark', latest: states[0]?.v.id ?? null },
   };
   plan.batches.push({
     partition: `watermark:${column} in (${after ?? '-inf'}, ${hi}]`, filter: { kind: 'watermark', column, after, upTo: hi }, state, why: 'after-watermark',

@@ -21,6 +21,8 @@ export interface RunInfo {
   readonly id: string;
   readonly pipeline: string;
   readonly partition: string | null;
+  /** The logical date (epoch ms) the run is for (schedule occurrence, backfill partition); null for none. */
+  readonly logicalDate?: number | null;
 }
 
 export interface StepDatasets {

@@ -110,6 +110,8 @@ export type TaskOutcome =
   | { kind: 'failed'; error: Error; willRetry: boolean; retryAt?: number }
   | { kind: 'cancelled' }
   /** The attempt was not (or no longer) ours: another process claimed it, its lease was lost, or it was not queued. */
-  | { kind: 'lost'; reason: string };
+  | { kind: 'lost'; reason: string }
+  /** Delivered before its backoff ended: hand it over again at `runAt`. */
+  | { kind: 'not-yet'; runAt: number };
 
 export const DEFAULT_LEASE_MS = 15_000;

@@ -1,22 +1,16 @@
 /**
- * The in-process executor: runs a pipeline graph, independent steps concurrently, and records the run
- * and every task run (state, attempts, timings, error with stack, output summary, logs) in the
- * metadata store. A step's datasets and models are registered only after the step succeeds, so a
- * failed or cancelled step leaves nothing half-made in the catalog.
+ * `runPipeline`: runs a graph to the end in this process (the local executor, durable in the metadata
+ * store) and returns the run, its task runs and the steps' outputs. The CLI's `sluice run` and tests
+ * use it; schedulers and workers use the executors directly (local.ts, executor-types.ts).
  */
-import { availableParallelism } from 'node:os';
-import { systemClock, type Clock } from '../core/clock.ts';
-import { CancelledError, SluiceError, errorMessage, toError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
-import { silentLogger, type Logger } from '../core/log.ts';
+import type { Clock } from '../core/clock.ts';
+import { SluiceError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
 import type { Engine } from '../engine/index.ts';
-import { DatasetCatalog, isStagedDataset, type DatasetRef, type StagedDataset } from '../data/index.ts';
-import { ModelRegistry, isStagedModel, type ModelRef, type StagedModel } from '../registry/index.ts';
-import type { ArtifactStore, MetadataStore, RunState, TaskRunRecord, TaskState } from '../store/types.ts';
-import { createStepContext, summarizeOutput, type PendingOutputs } from './context.ts';
-import type { ParamValue, PipelineGraph, StepNode } from './graph.ts';
-import { resolveParams } from './pipeline.ts';
-import type { RunEvent } from './executor-types.ts';
+import type { ArtifactStore, MetadataStore, RunState, TaskRunRecord } from '../store/types.ts';
+import type { RunEvent, SubmitOptions } from './executor-types.ts';
+import type { ParamValue, PipelineGraph } from './graph.ts';
+import { LocalExecutor } from './local.ts';
 
 export type { RunEvent } from './executor-types.ts';
 
@@ -28,12 +22,22 @@ export interface RunOptions {
   partition?: string | null;
   /** How many steps run at once; default the number of cores. */
   concurrency?: number;
+  /** Aborting cancels the run: running steps' signals fire, nothing they staged is registered. */
   signal?: AbortSignal;
   logger?: Logger;
   onEvent?: (event: RunEvent) => void;
   clock?: Clock;
   /** Use this run id (e.g. one created in advance so a signal handler can name it). */
   runId?: string;
+  /** Recompute cached steps. */
+  noCache?: boolean;
+  /** Recorded on the run, so `sluice runs retry` (or a worker) can load the pipeline again. */
+  pipelineFile?: string | null;
+  logicalDate?: number | null;
+  trigger?: SubmitOptions['trigger'];
+  key?: string;
+  /** Lease of the run and its tasks (default 15 s). */
+  leaseMs?: number;
 }
 
 export interface RunResult {
@@ -46,181 +50,45 @@ export interface RunResult {
   error: Error | undefined;
 }
 
-const MAX_LOG_LINES = 200;
-
 export async function runPipeline(graph: PipelineGraph, options: RunOptions): Promise<RunResult> {
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? silentLogger;
-  const emit = options.onEvent ?? (() => {});
-  const params = resolveParams(graph, options.params ?? {});
-  const { store, artifacts } = options;
-  const catalog = new DatasetCatalog(store, artifacts);
-  const registry = new ModelRegistry(store, artifacts);
-  const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
-
-  const runId = options.runId ?? newId('run');
-  const started = clock.now();
-  await store.createRun({ id: runId, pipeline: graph.name, params, partition: options.partition ?? null, state: 'running', createdAt: started });
-  await store.updateRun(runId, { startedAt: started });
-  emit({ type: 'run-start', runId, pipeline: graph.name, steps: graph.order });
-  logger.debug(`run ${runId}: pipeline ${graph.name}, params ${JSON.stringify(params)}, partition ${options.partition ?? '-'}, ${concurrency} step(s) at once`);
-
-  const taskIds = new Map<string, string>();
-  for (const name of graph.order) {
-    const id = newId('task');
-    taskIds.set(name, id);
-    await store.createTaskRun({ id, runId, step: name, state: 'pending' });
-  }
-
-  const byName = new Map(graph.steps.map((s) => [s.name, s] as [string, StepNode]));
-  const states = new Map<string, TaskState>(graph.order.map((n) => [n, 'pending']));
-  const outputs: Record<string, unknown> = {};
-  const running = new Map<string, Promise<void>>();
-  const forks = new Set<Engine>();
-  let firstError: Error | undefined;
-
-  // Cancellation: stop launching, interrupt running SQL; running steps then end as cancelled.
-  const controller = new AbortController();
-  const onAbort = (): void => {
-    controller.abort(options.signal?.reason);
-    for (const fork of forks) fork.interrupt();
-  };
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  const setTask = async (name: string, state: TaskState, patch: Parameters<MetadataStore['updateTaskRun']>[1] = {}): Promise<void> => {
-    states.set(name, state);
-    await store.updateTaskRun(taskIds.get(name)!, { state, ...patch });
-  };
-
-  const execute = async (step: StepNode): Promise<void> => {
-    const taskId = taskIds.get(step.name)!;
-    const logs: string[] = [];
-    const inputs: Record<string, unknown> = {};
-    for (const i of step.inputs) inputs[i] = outputs[i];
-    const t0 = clock.now();
-    await setTask(step.name, 'running', { startedAt: t0, attempt: 1 });
-    for (let attempt = 1; ; attempt++) {
-      emit({ type: 'task-start', runId, step: step.name, attempt });
-      logger.debug(`run ${runId}: step ${step.name} attempt ${attempt} started`);
-      const engine = await options.engine.fork();
-      forks.add(engine);
-      const { ctx, pending } = createStepContext({
-        params, run: { id: runId, pipeline: graph.name, partition: options.partition ?? null }, step: step.name, attempt,
-        engine, signal: controller.signal, artifacts, catalog, registry, logger,
-        onLog: (message) => {
-          logs.push(message);
-          if (logs.length > MAX_LOG_LINES) logs.shift();
-          emit({ type: 'task-log', runId, step: step.name, message });
-        },
-        onProgress: (done, total, message) => emit({ type: 'task-progress', runId, step: step.name, done, total, ...(message ? { message } : {}) }),
-      });
-      try {
-        const value = await step.run(inputs, ctx);
-        ctx.throwIfCancelled();
-        const committed = await commitOutputs(pending, catalog, registry);
-        if (committed.size) logger.debug(`run ${runId}: step ${step.name} registered ${[...committed.values()].map((r) => `${r.name} v${r.version}`).join(', ')}`);
-        const output = replaceStaged(value, committed);
-        outputs[step.name] = output;
-        const t1 = clock.now();
-        await setTask(step.name, 'succeeded', { finishedAt: t1, durationMs: t1 - t0, output: summarizeOutput(output), logs, attempt });
-        emit({ type: 'task-end', runId, step: step.name, state: 'succeeded', durationMs: t1 - t0 });
-        return;
-      } catch (err) {
-        const cancelled = controller.signal.aborted || err instanceof CancelledError;
-        const error = toError(err);
-        if (!cancelled && attempt <= step.retry.retries) {
-          const delayMs = step.retry.delayMs * 2 ** (attempt - 1);
-          logs.push(`attempt ${attempt} failed: ${error.message}; retrying in ${delayMs} ms`);
-          emit({ type: 'task-retry', runId, step: step.name, attempt, error: error.message, delayMs });
-          await store.updateTaskRun(taskId, { attempt: attempt + 1, logs, error: error.message, errorStack: error.stack ?? null });
-          await sleep(delayMs, controller.signal);
-          if (!controller.signal.aborted) continue;
-        }
-        const t1 = clock.now();
-        const state: TaskState = cancelled || controller.signal.aborted ? 'cancelled' : 'failed';
-        const message = state === 'cancelled' ? `cancelled: ${errorMessage(err)}` : errorMessage(err);
-        logger.debug(`run ${runId}: step ${step.name} ${state} after ${attempt} attempt(s): ${message}`);
-        await setTask(step.name, state, { finishedAt: t1, durationMs: t1 - t0, error: message, errorStack: error.stack ?? null, logs, attempt });
-        emit({ type: 'task-end', runId, step: step.name, state, durationMs: t1 - t0, error: message });
-        if (state === 'failed' && !firstError) firstError = wrapStepError(error, graph.name, step.name, runId);
-        return;
-      } finally {
-        forks.delete(engine);
-        await engine.close();
-      }
-    }
-  };
-
-  // Schedule: launch every pending step whose inputs have all succeeded, up to `concurrency` at once.
+  const executor = new LocalExecutor({
+    store: options.store, artifacts: options.artifacts, engine: options.engine, keepOutputs: true,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+  });
+  let runId: string | undefined;
+  const onAbort = (): void => { if (runId) void executor.cancel(runId, reasonText(options.signal?.reason)).catch(() => {}); };
   try {
-    while (true) {
-      if (!controller.signal.aborted) {
-        for (const name of graph.order) {
-          if (running.size >= concurrency) break;
-          if (states.get(name) !== 'pending' || running.has(name)) continue;
-          const step = byName.get(name)!;
-          const inputStates = step.inputs.map((i) => states.get(i));
-          if (inputStates.some((s) => s === 'failed' || s === 'skipped' || s === 'cancelled')) {
-            states.set(name, 'skipped');
-            await store.updateTaskRun(taskIds.get(name)!, { state: 'skipped', error: 'an upstream step did not succeed' });
-            emit({ type: 'task-end', runId, step: name, state: 'skipped', durationMs: 0 });
-            continue;
-          }
-          if (inputStates.every((s) => s === 'succeeded')) {
-            const p = execute(step).finally(() => running.delete(name));
-            running.set(name, p);
-          }
-        }
-      }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
-    }
+    const run = await executor.submit(graph, {
+      ...(options.params ? { params: options.params } : {}), partition: options.partition ?? null,
+      ...(options.runId ? { runId: options.runId } : {}), noCache: options.noCache === true, pipelineFile: options.pipelineFile ?? null,
+      logicalDate: options.logicalDate ?? null, ...(options.trigger ? { trigger: options.trigger } : {}), ...(options.key ? { key: options.key } : {}),
+    });
+    runId = run.id;
+    options.logger?.debug(`run ${run.id}: pipeline ${graph.name}, partition ${options.partition ?? '-'}`);
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = await executor.wait(run.id);
+    options.logger?.debug(`run ${run.id}: ${done.state} in ${(done.finishedAt ?? Date.now()) - (done.startedAt ?? done.createdAt)} ms`);
+    const tasks = await options.store.listTaskRuns(run.id);
+    const failed = tasks.find((t) => t.state === 'failed');
+    const thrown = executor.firstError(run.id);
+    const error = done.state !== 'failed' ? undefined
+      : thrown ? wrapStepError(thrown.error, graph.name, thrown.step, run.id)
+      : stepError(done.error ?? 'the run failed', failed);
+    return { runId: run.id, state: done.state, outputs: await executor.outputs(run.id), tasks, error };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    await executor.close();
   }
-
-  // Whatever never started is cancelled (after a cancel) or skipped.
-  for (const name of graph.order) {
-    if (states.get(name) === 'pending') {
-      const state: TaskState = controller.signal.aborted ? 'cancelled' : 'skipped';
-      await setTask(name, state, { error: controller.signal.aborted ? 'the run was cancelled before this step started' : 'an upstream step did not succeed' });
-    }
-  }
-  const finalStates = [...states.values()];
-  const runState: RunState = controller.signal.aborted ? 'cancelled' : finalStates.some((s) => s === 'failed' || s === 'skipped') ? 'failed' : 'succeeded';
-  const finished = clock.now();
-  await store.updateRun(runId, {
-    state: runState, finishedAt: finished,
-    error: runState === 'cancelled' ? 'the run was cancelled' : firstError ? firstError.message : null,
-    errorStack: firstError?.stack ?? null,
-  });
-  logger.debug(`run ${runId}: ${runState} in ${finished - started} ms`);
-  emit({ type: 'run-end', runId, state: runState, durationMs: finished - started });
-  return { runId, state: runState, outputs, tasks: await store.listTaskRuns(runId), error: firstError };
 }
 
-async function commitOutputs(pending: PendingOutputs, catalog: DatasetCatalog, registry: ModelRegistry): Promise<Map<unknown, DatasetRef | ModelRef>> {
-  const map = new Map<unknown, DatasetRef | ModelRef>();
-  for (const d of pending.datasets) map.set(d, await catalog.commit(d));
-  for (const m of pending.models) map.set(m, await registry.commit(m));
-  for (const a of pending.aliases) {
-    const version = typeof a.version === 'number' ? a.version : (map.get(a.version) as ModelRef | undefined)?.version;
-    if (version === undefined) throw new SluiceError(`Alias "${a.alias}" of model "${a.name}" points at a model this step did not register`);
-    await registry.setAlias(a.name, a.alias, version, a.note);
-  }
-  return map;
-}
-
-/** Staged datasets and models in a step's return value become their registered refs. */
-function replaceStaged(value: unknown, map: Map<unknown, DatasetRef | ModelRef>, depth = 0): unknown {
-  if (isStagedDataset(value) || isStagedModel(value)) return map.get(value as StagedDataset | StagedModel) ?? value;
-  if (depth > 6 || value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
-  if (Array.isArray(value)) return value.map((v) => replaceStaged(v, map, depth + 1));
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = replaceStaged(v, map, depth + 1);
-  return out;
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  return reason === undefined ? 'cancel requested' : String(reason);
 }
 
 function wrapStepError(error: Error, pipeline: string, step: string, runId: string): Error {
@@ -231,11 +99,9 @@ function wrapStepError(error: Error, pipeline: string, step: string, runId: stri
   });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) { resolve(); return; }
-    const t = setTimeout(() => { signal.removeEventListener('abort', done); resolve(); }, ms);
-    const done = (): void => { clearTimeout(t); resolve(); };
-    signal.addEventListener('abort', done, { once: true });
-  });
+function stepError(message: string, task: TaskRunRecord | undefined): Error {
+  const err = new Error(message);
+  if (task?.errorStack) err.stack = `${message}\n${task.errorStack.split('\n').slice(1).join('\n')}`;
+  return err;
 }
+

@@ -4,3 +4,8 @@ export { createStepContext, summarizeOutput, type RunInfo, type StepContext, typ
 export { runPipeline, type RunEvent, type RunOptions, type RunResult } from './executor.ts';
 export type { Executor, QueuedTask, SubmitOptions, TaskEnv, TaskOutcome, TaskTransport, WaitOptions } from './executor-types.ts';
 export { DEFAULT_LEASE_MS } from './executor-types.ts';
+export { LocalExecutor, inlineExecutor, localExecutor, type LocalExecutorOptions } from './local.ts';
+export { runTaskAttempt, withStoreRetry, isTransientStoreError, stepCacheKey, type AttemptOptions, type AttemptResult } from './task.ts';
+export { reap, type ReapOptions, type ReapResult } from './reaper.ts';
+export { submitRun, resumeRun, requestCancel, finishRunIfDone, queueReadyDependents, skipDescendants, backoffMs, isTerminalRun } from './state.ts';
+export { encodeOutput, decodeOutput } from './outputs.ts';

@@ -5,7 +5,7 @@
  */
 import { SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { AliasHistoryRecord, AliasNote, ArtifactStore, MetadataStore, ModelVersionRecord } from '../store/types.ts';
+import type { AliasHistoryRecord, AliasNote, ArtifactStore, MetadataStore, MetadataTx, ModelVersionRecord } from '../store/types.ts';
 import type { Json } from '../core/json.ts';
 import { decodeModelPackage, encodeModelPackage, type ModelPackage } from './package.ts';
 
@@ -41,23 +41,33 @@ export function isStagedModel(v: unknown): v is StagedModel {
 export class ModelRegistry {
   readonly #store: MetadataStore;
   readonly #artifacts: ArtifactStore;
+  readonly #workerId: string | null;
 
-  constructor(store: MetadataStore, artifacts: ArtifactStore) {
+  /** `workerId`: the process staging (its pins hold while it heartbeats). */
+  constructor(store: MetadataStore, artifacts: ArtifactStore, options: { workerId?: string | null } = {}) {
     this.#store = store;
     this.#artifacts = artifacts;
+    this.#workerId = options.workerId ?? null;
   }
 
   async stage(name: string, pkg: ModelPackage, lineage: StagedModel['lineage']): Promise<StagedModel> {
     if (!NAME.test(name)) throw new SluiceError(`Model name ${JSON.stringify(name)} is not valid`, { code: 'BAD_NAME' });
-    const artifact = await this.#artifacts.put(encodeModelPackage(pkg));
-    return { kind: 'staged-model', id: newId('mv'), name, artifact, metrics: pkg.metrics, params: pkg.params, lineage };
+    const id = newId('mv');
+    const artifact = await this.#artifacts.put(encodeModelPackage(pkg), { beforePublish: (key) => this.#store.transaction((tx) => tx.pinArtifacts(id, [key], this.#workerId)) });
+    return { kind: 'staged-model', id, name, artifact, metrics: pkg.metrics, params: pkg.params, lineage };
   }
 
   async commit(staged: StagedModel): Promise<ModelRef> {
-    const record = await this.#store.registerModelVersion({
+    return this.#store.transaction((tx) => this.registerIn(tx, staged));
+  }
+
+  /** Registers a staged model inside the caller's transaction (a step's all-or-nothing commit). */
+  async registerIn(tx: MetadataTx, staged: StagedModel): Promise<ModelRef> {
+    const record = await tx.registerModelVersion({
       id: staged.id, model: staged.name, artifact: staged.artifact, metrics: staged.metrics, params: staged.params,
       runId: staged.lineage.runId, step: staged.lineage.step, inputs: staged.lineage.inputs,
     });
+    await tx.unpinArtifacts(staged.id);
     return toRef(record);
   }
 

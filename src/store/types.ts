@@ -189,6 +189,12 @@ export interface MetadataTx {
   createTaskRuns(tasks: readonly NewTaskRun[]): Promise<void>;
   getTaskRun(id: string): Promise<TaskRunRecord | undefined>;
   listTaskRuns(runId: string): Promise<TaskRunRecord[]>;
+  /** The task runs of the given steps of a run (any order). */
+  listTaskRunsBySteps(runId: string, steps: readonly string[]): Promise<TaskRunRecord[]>;
+  /** How many task runs of the run are in the given states. */
+  countTaskRuns(runId: string, states: readonly TaskState[]): Promise<number>;
+  /** Sets the state (and error) of every task run of the run that is in `from` (and, if given, among `steps`); returns their ids. */
+  setTaskStates(runId: string, from: readonly TaskState[], patch: TaskRunPatch, steps?: readonly string[]): Promise<string[]>;
   /** Returns false (and changes nothing) when the task run does not match `expect`. */
   updateTaskRun(id: string, patch: TaskRunPatch, expect?: TaskExpect): Promise<boolean>;
 
@@ -333,13 +339,22 @@ export interface MetadataStore {
   close(): Promise<void>;
 }
 
+export interface PutOptions {
+  /**
+   * Called with the key once it is known and before the file is checked for or made visible under
+   * it: the catalog pins the artifact here, so retention cannot delete an identical file that is
+   * about to be reused.
+   */
+  beforePublish?: (key: string) => Promise<void>;
+}
+
 /** Content-addressed artifact storage: keys are "sha256:<hex>". Writes are atomic (temp file + rename). */
 export interface ArtifactStore {
   readonly description: string;
   /** Stores bytes; returns the key. Storing the same bytes twice is a no-op returning the same key. */
-  put(bytes: Uint8Array): Promise<string>;
+  put(bytes: Uint8Array, options?: PutOptions): Promise<string>;
   /** Moves (or copies) a finished file into the store; the source is consumed. Returns the key. */
-  putFile(path: string): Promise<string>;
+  putFile(path: string, options?: PutOptions): Promise<string>;
   get(key: string): Promise<Uint8Array>;
   /** A local filesystem path for reading (e.g. by DuckDB). */
   path(key: string): string;
@@ -348,4 +363,8 @@ export interface ArtifactStore {
   tempDir(): string;
   /** Removes an artifact (retention); removing a key that is not there is a no-op. */
   delete(key: string): Promise<void>;
+  /** Every stored key with its file's modification time (for gc). */
+  list?(): AsyncIterable<{ key: string; mtimeMs: number }>;
+  /** Files in the scratch folder with their modification times (for gc of crash leftovers). */
+  listTemp?(): Promise<{ path: string; mtimeMs: number }[]>;
 }

@@ -9,11 +9,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, mkdirSync } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
-import type { ArtifactStore } from '../types.ts';
+import type { ArtifactStore, PutOptions } from '../types.ts';
 
 const KEY_PATTERN = /^sha256:([0-9a-f]{64})$/;
 
@@ -50,10 +50,11 @@ export class LocalArtifactStore implements ArtifactStore {
     }
   }
 
-  async put(bytes: Uint8Array): Promise<string> {
+  async put(bytes: Uint8Array, options: PutOptions = {}): Promise<string> {
     const hex = createHash('sha256').update(bytes).digest('hex');
     const key = `sha256:${hex}`;
     const target = this.#file(hex);
+    await options.beforePublish?.(key);
     if (await isFile(target)) return key;
     const tmp = this.#tempName();
     try {
@@ -73,7 +74,7 @@ export class LocalArtifactStore implements ArtifactStore {
     return key;
   }
 
-  async putFile(path: string): Promise<string> {
+  async putFile(path: string, options: PutOptions = {}): Promise<string> {
     let info;
     try {
       info = await lstat(path);
@@ -112,6 +113,7 @@ export class LocalArtifactStore implements ArtifactStore {
       } finally {
         await handle.close();
       }
+      await options.beforePublish?.(key);
       await this.#publish(tmp, this.#file(hex));
     } catch (err) {
       // Give the file back rather than lose it.
@@ -169,6 +171,35 @@ export class LocalArtifactStore implements ArtifactStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new SluiceError(`Cannot delete artifact ${key} from ${this.description}: ${errorMessage(err)}`, { code: 'ARTIFACT_IO', cause: err, context: { artifact: key } });
     }
+  }
+
+  async *list(): AsyncIterable<{ key: string; mtimeMs: number }> {
+    const base = join(this.root, 'sha256');
+    for (const prefix of (await readdir(base)).sort()) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+      for (const rest of (await readdir(join(base, prefix))).sort()) {
+        const hex = `${prefix}${rest}`;
+        if (!/^[0-9a-f]{64}$/.test(hex)) continue;
+        try {
+          yield { key: `sha256:${hex}`, mtimeMs: (await stat(join(base, prefix, rest))).mtimeMs };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
+    }
+  }
+
+  async listTemp(): Promise<{ path: string; mtimeMs: number }[]> {
+    const out: { path: string; mtimeMs: number }[] = [];
+    for (const name of await readdir(this.#tmp)) {
+      const path = join(this.#tmp, name);
+      try {
+        out.push({ path, mtimeMs: (await lstat(path)).mtimeMs });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return out;
   }
 
   #file(hex: string): string {

@@ -7,7 +7,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { SluiceError } from '../../core/errors.ts';
 import type {
   AliasNote, DatasetVersionRecord, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun, NewTaskRun,
-  RunExpect, RunPatch, RunRecord, TaskExpect, TaskRunPatch, TaskRunRecord,
+  RunExpect, RunPatch, RunRecord, TaskExpect, TaskRunPatch, TaskRunRecord, TaskState,
 } from '../types.ts';
 import type { Database, DatasetVersionsTable, ModelVersionsTable, RunsTable, TaskRunsTable } from './schema.ts';
 import {
@@ -158,6 +158,35 @@ export class KyselyTx implements MetadataTx {
   async listTaskRuns(runId: string): Promise<TaskRunRecord[]> {
     const rows = await this.#db.selectFrom('task_runs').selectAll().where('run_id', '=', runId).orderBy('seq', 'asc').execute();
     return rows.map(toTaskRun);
+  }
+
+  async listTaskRunsBySteps(runId: string, steps: readonly string[]): Promise<TaskRunRecord[]> {
+    const out: TaskRunRecord[] = [];
+    for (const part of chunks([...new Set(steps)])) {
+      const rows = await this.#db.selectFrom('task_runs').selectAll().where('run_id', '=', runId).where('step', 'in', part).execute();
+      out.push(...rows.map(toTaskRun));
+    }
+    return out;
+  }
+
+  async countTaskRuns(runId: string, states: readonly TaskState[]): Promise<number> {
+    if (states.length === 0) return 0;
+    const row = await this.#db.selectFrom('task_runs').select((eb) => eb.fn.countAll().as('n')).where('run_id', '=', runId).where('state', 'in', [...states]).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async setTaskStates(runId: string, from: readonly TaskState[], patch: TaskRunPatch, steps?: readonly string[]): Promise<string[]> {
+    if (from.length === 0 || (steps !== undefined && steps.length === 0)) return [];
+    const set = taskSet(`of run ${runId}`, patch);
+    const ids: string[] = [];
+    const run = async (part?: string[]) => {
+      let q = this.#db.updateTable('task_runs').set(set).where('run_id', '=', runId).where('state', 'in', [...from]);
+      if (part) q = q.where('step', 'in', part);
+      ids.push(...(await q.returning('id').execute()).map((r) => r.id));
+    };
+    if (steps === undefined) await run();
+    else for (const part of chunks([...new Set(steps)])) await run(part);
+    return ids;
   }
 
   async updateTaskRun(id: string, patch: TaskRunPatch, expect: TaskExpect = {}): Promise<boolean> {

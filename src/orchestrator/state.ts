@@ -1,0 +1,266 @@
+/**
+ * The run state machine, as transactions on the metadata store. Every function here runs inside the
+ * caller's MetadataTx, so a state change and the queueing it causes commit together.
+ *
+ *   run:  running -> succeeded | failed | cancelled        (retry: failed | cancelled -> running)
+ *   task: pending -> queued -> running -> succeeded | failed | cancelled
+ *         pending | queued -> skipped (an input did not succeed) | cancelled (the run was cancelled)
+ *         running -> queued (attempt + 1, not before the backoff) when a failed attempt has retries left
+ */
+import { SluiceError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { MetadataStore, MetadataTx, NewTaskRun, RunRecord, RunState, TaskRunRecord, TaskState } from '../store/types.ts';
+import type { QueuedTask, SubmitOptions, TaskTransport } from './executor-types.ts';
+import type { PipelineGraph, StepNode } from './graph.ts';
+import { resolveParams } from './pipeline.ts';
+
+const UNFINISHED_TASK: readonly TaskState[] = ['pending', 'queued', 'running'];
+const DEFAULT_MAX_DELAY_MS = 5 * 60_000;
+
+/** Exponential backoff with full jitter between half and all of the delay: base * 2^(attempt-1), capped. */
+export function backoffMs(baseMs: number, attempt: number, maxMs = DEFAULT_MAX_DELAY_MS, random: () => number = Math.random): number {
+  const full = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(full / 2 + (random() * full) / 2);
+}
+
+export interface SubmitResult {
+  run: RunRecord;
+  /** False when a run with the same key already existed (nothing was created). */
+  created: boolean;
+  queued: QueuedTask[];
+}
+
+/**
+ * Creates the run and all its task runs in one transaction, idempotent on `options.key`, and queues
+ * the root steps (handing them to the transport inside the same transaction).
+ */
+export async function submitRun(
+  store: MetadataStore, transport: TaskTransport, graph: PipelineGraph, options: SubmitOptions,
+  placement: { executor: string; owner: string | null; leaseMs: number; now: number },
+): Promise<SubmitResult> {
+  const params = resolveParams(graph, options.params ?? {});
+  const { now } = placement;
+  try {
+    return await store.transaction(async (tx) => {
+      if (options.key) {
+        const existing = await tx.findRunByKey(graph.name, options.key);
+        if (existing) return { run: existing, created: false, queued: [] };
+      }
+      const runId = options.runId ?? newId('run', now);
+      await tx.createRun({
+        id: runId, pipeline: graph.name, params, partition: options.partition ?? null, state: 'running', createdAt: now,
+        logicalDate: options.logicalDate ?? null, trigger: options.trigger ?? 'manual', key: options.key ?? null,
+        backfillId: options.backfillId ?? null, executor: placement.executor, pipelineFile: options.pipelineFile ?? null,
+        owner: placement.owner, leaseExpiresAt: placement.owner ? now + placement.leaseMs : null, noCache: options.noCache === true,
+      });
+      await tx.updateRun(runId, { startedAt: now });
+      const tasks: NewTaskRun[] = graph.order.map((name) => {
+        const step = stepOf(graph, name);
+        return {
+          id: newId('task', now), runId, step: name, state: step.inputs.length === 0 ? 'queued' : 'pending',
+          maxAttempts: step.retry.retries + 1, retryDelayMs: step.retry.delayMs, timeoutMs: step.timeoutMs ?? null,
+        };
+      });
+      await tx.createTaskRuns(tasks);
+      const queued = tasks.filter((t) => t.state === 'queued').map((t) => ({ taskRunId: t.id, runId, attempt: 1 }));
+      if (queued.length > 0) await transport.enqueue(tx, queued);
+      if (tasks.length === 0) await finishRunIfDone(tx, runId, now);
+      return { run: (await tx.getRun(runId))!, created: true, queued };
+    });
+  } catch (err) {
+    // Two submits with one key at the same moment: the loser's insert hits the unique index.
+    if (options.key && err instanceof SluiceError && err.code === 'METADATA_CONFLICT') {
+      const existing = await store.findRunByKey(graph.name, options.key);
+      if (existing) return { run: existing, created: false, queued: [] };
+    }
+    throw err;
+  }
+}
+
+export function stepOf(graph: PipelineGraph, name: string): StepNode {
+  const step = graph.steps.find((s) => s.name === name);
+  if (!step) {
+    throw new SluiceError(`Pipeline "${graph.name}" has no step "${name}" (the run was made from a different version of the pipeline)`, {
+      code: 'PIPELINE_MISMATCH', context: { pipeline: graph.name, step: name },
+      hint: 'Run the pipeline file the run was created from, or start a new run.',
+    });
+  }
+  return step;
+}
+
+/** Direct dependents of each step. */
+export function dependentsOf(graph: PipelineGraph): Map<string, string[]> {
+  const cached = dependentsCache.get(graph);
+  if (cached) return cached;
+  const out = new Map<string, string[]>(graph.steps.map((s) => [s.name, []]));
+  for (const s of graph.steps) for (const i of s.inputs) out.get(i)!.push(s.name);
+  dependentsCache.set(graph, out);
+  return out;
+}
+const dependentsCache = new WeakMap<PipelineGraph, Map<string, string[]>>();
+
+/** Every step downstream of `step`. */
+export function descendantsOf(graph: PipelineGraph, step: string): string[] {
+  const deps = dependentsOf(graph);
+  const seen = new Set<string>();
+  const stack = [...(deps.get(step) ?? [])];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    stack.push(...(deps.get(n) ?? []));
+  }
+  return [...seen];
+}
+
+/**
+ * After `step` succeeded: queues each dependent whose inputs have now all succeeded (compare-and-set
+ * pending -> queued, so two committers never queue one task twice) and hands them to the transport.
+ */
+export async function queueReadyDependents(tx: MetadataTx, transport: TaskTransport, graph: PipelineGraph, runId: string, step: string): Promise<QueuedTask[]> {
+  const dependents = dependentsOf(graph).get(step) ?? [];
+  if (dependents.length === 0) return [];
+  const needed = new Set<string>(dependents);
+  for (const d of dependents) for (const i of stepOf(graph, d).inputs) needed.add(i);
+  const rows = new Map((await tx.listTaskRunsBySteps(runId, [...needed])).map((t) => [t.step, t]));
+  const queued: QueuedTask[] = [];
+  for (const d of dependents) {
+    const task = rows.get(d);
+    if (!task || task.state !== 'pending') continue;
+    if (!stepOf(graph, d).inputs.every((i) => rows.get(i)?.state === 'succeeded')) continue;
+    if (await tx.updateTaskRun(task.id, { state: 'queued', notBefore: null }, { state: ['pending'] })) {
+      queued.push({ taskRunId: task.id, runId, attempt: task.attempt });
+    }
+  }
+  if (queued.length > 0) await transport.enqueue(tx, queued);
+  return queued;
+}
+
+/** Marks the unfinished descendants of a step that did not succeed as skipped. */
+export async function skipDescendants(tx: MetadataTx, graph: PipelineGraph, runId: string, step: string, state: 'failed' | 'cancelled' | 'skipped', now: number): Promise<void> {
+  const steps = descendantsOf(graph, step);
+  if (steps.length === 0) return;
+  const cancelled = state === 'cancelled';
+  await tx.setTaskStates(runId, ['pending', 'queued'], {
+    state: cancelled ? 'cancelled' : 'skipped', finishedAt: now,
+    error: cancelled ? `the run was cancelled before this step started` : `an upstream step (${step}) did not succeed`,
+  }, steps);
+}
+
+/**
+ * Finishes the run when none of its task runs is pending, queued or running: cancelled if a cancel was
+ * requested (or a step was cancelled), failed if a step failed or was skipped, else succeeded. Returns
+ * the final state, or null while work is left.
+ */
+export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number): Promise<RunState | null> {
+  if ((await tx.countTaskRuns(runId, UNFINISHED_TASK)) > 0) return null;
+  const run = await tx.getRun(runId);
+  if (!run || run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled') return null;
+  const failed = await tx.countTaskRuns(runId, ['failed', 'skipped']);
+  const cancelled = run.cancelRequestedAt !== null || (await tx.countTaskRuns(runId, ['cancelled'])) > 0;
+  const state: RunState = cancelled ? 'cancelled' : failed > 0 ? 'failed' : 'succeeded';
+  let error: string | null = null;
+  let errorStack: string | null = null;
+  if (state === 'cancelled') error = run.cancelReason ? `the run was cancelled: ${run.cancelReason}` : 'the run was cancelled';
+  if (state === 'failed') {
+    const first = (await tx.listTaskRuns(runId)).find((t) => t.state === 'failed');
+    error = first ? `Step "${first.step}" of pipeline "${run.pipeline}" failed (run ${runId}): ${first.error ?? 'unknown error'}` : 'a step did not succeed';
+    errorStack = first?.errorStack ?? null;
+  }
+  const ok = await tx.updateRun(runId, { state, finishedAt: now, error, errorStack, owner: null, leaseExpiresAt: null }, { state: ['pending', 'running'] });
+  return ok ? state : null;
+}
+
+/**
+ * Requests cancellation: records it on the run (so processes elsewhere see it), cancels every task that
+ * has not started, and finishes the run if nothing is running. Running attempts end when their owner
+ * sees the request (their commit is refused meanwhile).
+ */
+export async function requestCancel(store: MetadataStore, runId: string, reason: string, now: number): Promise<{ run: RunRecord; finished: RunState | null }> {
+  return store.transaction(async (tx) => {
+    const run = await tx.getRun(runId);
+    if (!run) throw new SluiceError(`No run with id "${runId}"`, { code: 'NOT_FOUND', hint: 'List runs with `sluice runs`.' });
+    if (run.state !== 'pending' && run.state !== 'running') return { run, finished: null };
+    if (run.cancelRequestedAt === null) await tx.updateRun(runId, { cancelRequestedAt: now, cancelReason: reason }, { state: ['pending', 'running'] });
+    await tx.setTaskStates(runId, ['pending', 'queued'], { state: 'cancelled', finishedAt: now, error: `the run was cancelled before this step started (${reason})` });
+    const finished = await finishRunIfDone(tx, runId, now);
+    return { run: (await tx.getRun(runId))!, finished };
+  });
+}
+
+/**
+ * Resumes a finished run: its failed, cancelled and skipped steps go back to pending (attempt + 1, a
+ * fresh retry budget), and so do succeeded steps whose output could not be stored faithfully but that
+ * a rerun step needs as input; succeeded outputs are reused. The run is running again, owned by
+ * `owner` (or by the queue when null), and its ready steps are queued.
+ */
+export async function resumeRun(
+  store: MetadataStore, transport: TaskTransport, graph: PipelineGraph, runId: string,
+  placement: { owner: string | null; leaseMs: number; now: number; executor: string },
+): Promise<{ run: RunRecord; queued: QueuedTask[] }> {
+  return store.transaction(async (tx) => {
+    const run = await tx.getRun(runId);
+    if (!run) throw new SluiceError(`No run with id "${runId}"`, { code: 'NOT_FOUND', hint: 'List runs with `sluice runs`.' });
+    if (run.state === 'running' || run.state === 'pending') {
+      throw new SluiceError(`Run ${runId} is still ${run.state}${run.owner ? ` (driven by ${run.owner})` : ''}`, {
+        code: 'RUN_ACTIVE', context: { run: runId },
+        hint: 'Wait for it, or cancel it with `sluice runs cancel <id>`; a run whose process died is closed by the reaper within 30 seconds.',
+      });
+    }
+    if (run.state === 'succeeded') return { run, queued: [] };
+    const tasks = await tx.listTaskRuns(runId);
+    const byStep = new Map(tasks.map((t) => [t.step, t]));
+    const missing = graph.order.filter((name) => !byStep.has(name));
+    if (missing.length > 0) {
+      throw new SluiceError(`Run ${runId} has no record of step(s) ${missing.join(', ')}: the pipeline changed since the run was made`, {
+        code: 'PIPELINE_MISMATCH', context: { run: runId }, hint: 'Start a new run of the pipeline instead of retrying this one.',
+      });
+    }
+    const rerun = new Set(tasks.filter((t) => t.state === 'failed' || t.state === 'cancelled' || t.state === 'skipped').map((t) => t.step));
+    // A rerun step needs its inputs' outputs: those stored only as a summary are recomputed too.
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const name of [...rerun]) {
+        for (const input of stepOf(graph, name).inputs) {
+          const t = byStep.get(input);
+          if (t && !rerun.has(input) && t.state === 'succeeded' && t.outputKind !== 'value') { rerun.add(input); grew = true; }
+        }
+      }
+    }
+    for (const name of rerun) {
+      const t = byStep.get(name)!;
+      const step = stepOf(graph, name);
+      const attempt = t.startedAt === null ? t.attempt : t.attempt + 1;
+      await tx.updateTaskRun(t.id, {
+        state: 'pending', attempt, maxAttempts: attempt + step.retry.retries, retryDelayMs: step.retry.delayMs, timeoutMs: step.timeoutMs ?? null,
+        error: null, errorStack: null, finishedAt: null, durationMs: null, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
+        output: null, outputKind: null, cachedFrom: null,
+      });
+    }
+    await tx.updateRun(runId, {
+      state: 'running', finishedAt: null, error: null, errorStack: null, cancelRequestedAt: null, cancelReason: null,
+      owner: placement.owner, leaseExpiresAt: placement.owner ? placement.now + placement.leaseMs : null,
+    });
+    const queued: QueuedTask[] = [];
+    for (const name of graph.order) {
+      if (!rerun.has(name)) continue;
+      const step = stepOf(graph, name);
+      if (step.inputs.every((i) => !rerun.has(i) && byStep.get(i)?.state === 'succeeded')) {
+        const t = byStep.get(name)!;
+        const attempt = t.startedAt === null ? t.attempt : t.attempt + 1;
+        await tx.updateTaskRun(t.id, { state: 'queued' }, { state: ['pending'] });
+        queued.push({ taskRunId: t.id, runId, attempt });
+      }
+    }
+    if (queued.length > 0) await transport.enqueue(tx, queued);
+    await finishRunIfDone(tx, runId, placement.now);
+    return { run: (await tx.getRun(runId))!, queued };
+  });
+}
+
+export function isTerminalRun(state: RunState): boolean {
+  return state === 'succeeded' || state === 'failed' || state === 'cancelled';
+}
+
+export type { TaskRunRecord };
