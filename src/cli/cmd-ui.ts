@@ -3,18 +3,19 @@
  * metadata store and artifacts, until SIGINT/SIGTERM. The token comes from SLUICE_UI_TOKEN (never a flag:
  * flags show in `ps`); beyond loopback it is required.
  *
- * The pipeline files named are loaded so that the UI can draw their step graphs and retry their runs:
- * a retry runs the pipeline again in this process with the failed run's params and partition (a new run,
- * shown live), and cancel stops a run this process started.
+ * Retry and cancel are the orchestration's: a retry resumes the failed run in this process on the local
+ * executor (its failed, cancelled and skipped steps run again with the succeeded steps' recorded outputs,
+ * as `sluice runs retry`), loading the pipeline from the file the run recorded or from a file named on the
+ * command line; cancel records a cancel request that the process driving the run (any process) acts on
+ * within about a second, as `sluice runs cancel`.
  */
 import { resolve } from 'node:path';
 import { SluiceError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import { openEngine } from '../engine/index.ts';
-import { runPipeline, type PipelineGraph } from '../orchestrator/index.ts';
+import { LocalExecutor, requestCancel, type PipelineGraph } from '../orchestrator/index.ts';
 import { serveUi, type RunActions } from '../server/index.ts';
-import type { ArtifactStore, MetadataStore } from '../store/types.ts';
+import type { ArtifactStore, MetadataStore, RunRecord } from '../store/types.ts';
 import type { CliIO } from './io.ts';
 
 export interface UiFlags { port?: string | undefined; host?: string | undefined }
@@ -35,62 +36,58 @@ export async function cmdUi(store: MetadataStore, artifacts: ArtifactStore, file
     const graph = await deps.loadPipeline(file, io.cwd);
     graphs.set(graph.name, graph);
   }
+  const byFile = new Map<string, Promise<PipelineGraph>>();
+  const graphOf = async (run: RunRecord): Promise<PipelineGraph> => {
+    const named = graphs.get(run.pipeline);
+    if (named) return named;
+    if (!run.pipelineFile) {
+      throw new SluiceError(`Run ${run.id} did not record its pipeline file, and pipeline "${run.pipeline}" was not named when the UI started`, {
+        code: 'PIPELINE_UNKNOWN', context: { run: run.id }, hint: `Start the UI with the pipeline's file: sluice ui <file of pipeline "${run.pipeline}">`,
+      });
+    }
+    let loading = byFile.get(run.pipelineFile);
+    if (!loading) {
+      loading = deps.loadPipeline(run.pipelineFile, io.cwd);
+      loading.catch(() => byFile.delete(run.pipelineFile!));
+      byFile.set(run.pipelineFile, loading);
+    }
+    const graph = await loading;
+    if (graph.name !== run.pipeline) {
+      throw new SluiceError(`The file ${run.pipelineFile} now defines pipeline "${graph.name}", not "${run.pipeline}" (run ${run.id})`, { code: 'PIPELINE_MISMATCH', context: { run: run.id } });
+    }
+    return graph;
+  };
   const engine = await openEngine({ tempDirectory: resolve(deps.home, 'duckdb-tmp') });
-  const running = new Map<string, AbortController>();
-  const actions = uiActions(store, artifacts, engine, graphs, running, deps.logger);
+  const executor = new LocalExecutor({ store, artifacts, engine, logger: deps.logger, resolveGraph: graphOf });
+  const actions: RunActions = {
+    async retry(runId) {
+      const run = await store.getRun(runId);
+      if (!run) throw new SluiceError(`No run with id "${runId}"`, { code: 'NOT_FOUND', hint: 'List runs with `sluice runs`.' });
+      await executor.retry(runId, { graph: await graphOf(run) });
+      return { runId };
+    },
+    async cancel(runId, reason) {
+      await requestCancel(store, runId, reason, Date.now());
+    },
+  };
   const token = io.env.SLUICE_UI_TOKEN || undefined;
   try {
     const server = await serveUi({
       store, artifacts, engine, actions, port,
-      resolveGraph: async (run) => graphs.get(run.pipeline)?.steps.map((s) => ({ name: s.name, inputs: s.inputs })),
+      resolveGraph: async (run) => (await graphOf(run).catch(() => undefined))?.steps.map((s) => ({ name: s.name, inputs: s.inputs })),
       ...(flags.host ? { host: flags.host } : {}), ...(token ? { token } : {}),
     });
-    io.out(`Sluice UI at ${server.url}${token ? ' (sign in with SLUICE_UI_TOKEN)' : ''}; ${graphs.size ? `pipelines ${[...graphs.keys()].join(', ')} can be retried` : 'name pipeline files to retry their runs from the UI'}. Ctrl-C stops it.`);
+    io.out(`Sluice UI at ${server.url}${token ? ' (sign in with SLUICE_UI_TOKEN)' : ''}. Ctrl-C stops it.`);
     await new Promise<void>((done) => {
       const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); done(); };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    for (const c of running.values()) c.abort(new Error('sluice ui is stopping'));
     await server.close();
-    if (running.size) await store.closeUnfinishedRuns('cancelled', 'sluice ui stopped while the run was going', [...running.keys()]);
   } finally {
+    // Runs this process resumed are cancelled (recorded) by the executor as it closes.
+    await executor.close();
     await engine.close();
   }
   return 0;
-}
-
-function uiActions(store: MetadataStore, artifacts: ArtifactStore, engine: Awaited<ReturnType<typeof openEngine>>, graphs: Map<string, PipelineGraph>, running: Map<string, AbortController>, logger: Logger): RunActions {
-  return {
-    async retry(runId) {
-      const run = await store.getRun(runId);
-      if (!run) throw new SluiceError(`No run with id "${runId}"`, { code: 'NOT_FOUND' });
-      const graph = graphs.get(run.pipeline);
-      if (!graph) {
-        throw new SluiceError(`This UI cannot retry run ${runId}: pipeline "${run.pipeline}" was not loaded`, {
-          code: 'PIPELINE_UNKNOWN', hint: `Start the UI with the pipeline's file: sluice ui <file of pipeline "${run.pipeline}">`,
-        });
-      }
-      const id = newId('run');
-      const controller = new AbortController();
-      running.set(id, controller);
-      const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(run.params)) params[k] = typeof v === 'string' ? v : JSON.stringify(v);
-      void runPipeline(graph, { store, artifacts, engine, params, partition: run.partition, runId: id, signal: controller.signal, logger })
-        .catch((err: unknown) => logger.error(`retry of run ${runId} as ${id}: ${String(err)}`))
-        .finally(() => running.delete(id));
-      // Show the new run once it is recorded.
-      for (let i = 0; i < 100 && !(await store.getRun(id)); i++) await new Promise((r) => setTimeout(r, 20));
-      return { runId: id };
-    },
-    async cancel(runId, reason) {
-      const controller = running.get(runId);
-      if (!controller) {
-        throw new SluiceError(`Run ${runId} is not driven by this UI process, so it cannot stop it`, {
-          code: 'USAGE', hint: 'Stop it where it runs (Ctrl-C in the terminal of `sluice run`).',
-        });
-      }
-      controller.abort(new Error(reason));
-    },
-  };
 }

@@ -65,9 +65,10 @@ describe('web UI in chromium', { skip }, () => {
     await shot('run-failed');
     fx.fix();
     await page.click('#retry');
-    await page.waitForURL((u) => u.pathname.startsWith('/runs/') && !u.pathname.endsWith(fx.failedRunId));
-    await page.waitForSelector('#run-live[data-run-state="succeeded"]', { timeout: 20_000 });
-    assert.match(await page.locator('.flash').innerText(), /Retry of run .* started as run/);
+    await page.waitForURL(/done=retried/);
+    assert.match(await page.locator('.flash').innerText(), /Retrying run /);
+    // The run resumes under its own id; the page follows it live until it succeeds.
+    await page.waitForSelector('#run-live[data-run-state="succeeded"]', { timeout: 30_000 });
     assert.equal(await page.locator('svg.step-graph a[data-step="publish"]').getAttribute('data-state'), 'succeeded');
     await shot('run-retried');
   });

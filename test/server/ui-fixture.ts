@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SluiceError } from '../../src/core/errors.ts';
 import { csv } from '../../src/data/index.ts';
 import { openEngine, type Engine } from '../../src/engine/index.ts';
-import { pipeline, runPipeline, type PipelineGraph } from '../../src/orchestrator/index.ts';
+import { LocalExecutor, pipeline, requestCancel, runPipeline, type PipelineGraph } from '../../src/orchestrator/index.ts';
 import { suite } from '../../src/quality/index.ts';
 import { trainModel } from '../../src/registry/index.ts';
 import type { RunActions, StepShape } from '../../src/server/ui/app.ts';
@@ -98,16 +98,15 @@ export async function uiFixture(databaseUrl?: string): Promise<UiFixture> {
   const failed = await runPipeline(graph, { store, artifacts, engine, params: { month: '3' }, partition: '2001-03' });
   if (failed.state !== 'failed') throw new Error(`fixture run 3 should fail, got ${failed.state}`);
 
-  const running = new Map<string, AbortController>();
+  // Retry and cancel as `sluice ui` wires them: the local executor resumes the failed run (same id),
+  // and a cancel request is seen by whichever process drives the run.
+  const executor = new LocalExecutor({ store, artifacts, engine, resolveGraph: async () => graph });
   const actions: RunActions = {
     async retry(runId) {
-      const run = await store.getRun(runId);
-      if (!run) throw new Error(`no run ${runId}`);
-      const controller = new AbortController();
-      const r = await runPipeline(graph, { store, artifacts, engine, params: run.params as Record<string, string>, partition: run.partition, signal: controller.signal });
-      return { runId: r.runId };
+      await executor.retry(runId, { graph });
+      return { runId };
     },
-    async cancel(runId) { running.get(runId)?.abort(new Error('cancelled from the UI')); },
+    async cancel(runId, reason) { await requestCancel(store, runId, reason, Date.now()); },
   };
   const slow = pipeline('slow_ui')
     .step('prepare', [], async () => 1)
@@ -119,9 +118,7 @@ export async function uiFixture(databaseUrl?: string): Promise<UiFixture> {
     .build();
   const startSlow = async (): Promise<{ runId: string; done: Promise<unknown> }> => {
     const runId = `run_slow_${Date.now().toString(36)}`;
-    const controller = new AbortController();
-    running.set(runId, controller);
-    const done = runPipeline(slow, { store, artifacts, engine, runId, signal: controller.signal });
+    const done = runPipeline(slow, { store, artifacts, engine, runId });
     for (let i = 0; i < 200; i++) {
       const t = (await store.listTaskRuns(runId).catch(() => [])).find((x) => x.step === 'wait');
       if (t?.state === 'running') break;
@@ -134,6 +131,6 @@ export async function uiFixture(databaseUrl?: string): Promise<UiFixture> {
     store, artifacts, engine, graph, failedRunId: failed.runId, succeededRunIds, actions,
     resolveGraph: async (run) => (run.pipeline === graph.name ? shape : undefined),
     fix: () => { broken = false; }, startSlow,
-    async dispose() { await engine.close(); await store.close(); await rm(home, { recursive: true, force: true }); },
+    async dispose() { await executor.close(); await engine.close(); await store.close(); await rm(home, { recursive: true, force: true }); },
   };
 }

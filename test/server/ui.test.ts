@@ -101,12 +101,14 @@ for (const backend of metadataBackends) {
       const ok = await app.inject({ method: 'POST', url, headers: { ...form, cookie: s.cookie, 'sec-fetch-site': 'same-origin' }, payload: `_csrf=${s.csrf}` });
       assert.equal(ok.statusCode, 303, ok.body);
       const location = String(ok.headers.location);
-      const newId = /\/runs\/([^?]+)/.exec(location)?.[1];
-      assert.ok(newId && newId !== fx.failedRunId);
-      assert.equal((await fx.store.getRun(decodeURIComponent(newId)))?.state, 'succeeded');
+      assert.equal(location, `/runs/${fx.failedRunId}?done=retried&from=${fx.failedRunId}`, 'the run resumes under its own id');
+      const newId = fx.failedRunId;
+      for (let i = 0; i < 300 && (await fx.store.getRun(newId))?.state !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await fx.store.getRun(newId))?.state, 'succeeded');
       const shown = await app.inject({ url: location, headers: { cookie: s.cookie } });
-      assert.match(shown.body, /Retry of run .* started as run/);
+      assert.match(shown.body, /Retrying run /);
       assert.match(shown.body, /data-step="publish" data-state="succeeded"/);
+      assert.match(shown.body, /data-step="train" data-state="succeeded"/);
       const again = await app.inject({ method: 'POST', url: `/runs/${newId}/retry`, headers: { ...form, cookie: s.cookie }, payload: `_csrf=${s.csrf}` });
       assert.equal(again.statusCode, 303);
       const refused = await app.inject({ url: String(again.headers.location) });
