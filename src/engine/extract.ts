@@ -49,14 +49,18 @@ export async function describe(conn: DuckDBConnection, sql: string): Promise<Col
 }
 
 export async function extractFrame(conn: DuckDBConnection, sql: string): Promise<Frame> {
-  // The wrapped query names its columns as a table would (a duplicate name gets a suffix).
-  const wrapped = `(${sql}\n) AS __sluice_q`;
+  // The wrapped query names its columns as a table would (a duplicate name gets a suffix). A closing
+  // semicolon (with comments after it) would end the statement inside the parentheses: it goes.
+  const wrapped = `(${sql.replace(/;(\s|--[^\n]*)*$/, '')}\n) AS __sluice_q`;
   const schema = await describe(conn, `SELECT * FROM ${wrapped}`);
   const plans = schema.map(({ name, type }, i) => planColumn(name, type, i + 1));
   if (plans.length === 0) return new Frame([]);
 
   const select = `SELECT ${plans.map((p) => p.expr).join(', ')} FROM ${wrapped}`;
-  const expected = await estimateRows(conn, select);
+  const bytesPerRow = plans.reduce((sum, p) => sum + (p.kind === 'number' ? 8 : 4), 0);
+  const estimate = await estimateRows(conn, select);
+  // An estimate far above the truth (a selective filter on a big table) must not reserve gigabytes.
+  const expected = estimate === undefined ? undefined : Math.min(estimate, Math.floor(MAX_UPFRONT_BYTES / bytesPerRow));
   const numbers = plans.map((p) => (p.kind === 'number' ? new BlockedArray((k) => new Float64Array(k), expected) : null));
   const texts = plans.map((p) => (p.kind === 'string' ? new TextColumnEncoder(expected) : null));
   const result = await conn.stream(select);
@@ -88,8 +92,8 @@ export async function extractFrame(conn: DuckDBConnection, sql: string): Promise
   return new Frame(columns);
 }
 
-/** Most rows allocated up front on the planner's word (beyond it the columns grow by blocks). */
-const MAX_ESTIMATE = 1 << 24;
+/** Most bytes of columns allocated up front on the planner's word (beyond it the columns grow by blocks). */
+const MAX_UPFRONT_BYTES = 1 << 28;
 
 /**
  * DuckDB's estimate of the result's row count, exact for a plain scan of Parquet files or a table:
@@ -101,7 +105,7 @@ async function estimateRows(conn: DuckDBConnection, select: string): Promise<num
     const reader = await conn.runAndReadAll(`EXPLAIN (FORMAT json) ${select}`);
     const plan = JSON.parse(String(reader.getColumns()[1]?.[0] ?? '[]')) as { extra_info?: Record<string, unknown> }[];
     const estimate = Number(plan[0]?.extra_info?.['Estimated Cardinality']);
-    return Number.isInteger(estimate) && estimate > 0 ? Math.min(estimate, MAX_ESTIMATE) : undefined;
+    return Number.isInteger(estimate) && estimate > 0 ? estimate : undefined;
   } catch {
     return undefined;
   }

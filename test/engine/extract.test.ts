@@ -140,7 +140,7 @@ test('toFrame: all-null columns of every kind over several chunks', async () => 
   });
 });
 
-test('toFrame: ENUM columns become text with the values present, duplicate names get suffixes, order and comments are kept', async () => {
+test('toFrame: ENUM columns become text with the values present, duplicate names get suffixes, order, comments and a closing semicolon are kept', async () => {
   await withEngine(async (engine) => {
     await engine.run(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy', 'unused')`);
     const frame = await engine.toFrame(`SELECT CAST(m AS mood) AS m, 1 AS a, 2 AS a FROM (VALUES ('ok'), ('sad'), (NULL), ('happy'), ('ok')) t(m) -- a trailing comment`);
@@ -148,6 +148,9 @@ test('toFrame: ENUM columns become text with the values present, duplicate names
     assert.deepEqual([...frame.strings('m').codes], [1, 2, -1, 0, 1]);
     assert.deepEqual(frame.names, ['m', 'a', 'a_1']);
     assert.equal(frame.numbers('a_1')[0], 2);
+    for (const tail of [';', ' ;  -- done\n', ';\n-- one\n-- two']) {
+      assert.deepEqual((await engine.toFrame(`SELECT 1 AS x${tail}`)).numbers('x'), new Float64Array([1]), JSON.stringify(tail));
+    }
     const ordered = await engine.toFrame(`SELECT range AS i FROM range(5000) ORDER BY range DESC`);
     assert.equal(ordered.numbers('i')[0], 4999);
     assert.equal(ordered.numbers('i')[4999], 0);
@@ -201,5 +204,16 @@ test('toFrame: a value that fails to convert in a later chunk rejects with the S
     );
     const again = await engine.toFrame(`SELECT range AS i FROM range(3000)`);
     assert.equal(again.numRows, 3000);
+  });
+});
+
+test('every connection (opened or forked) lets DuckDB buffer 16 MB of a streamed result ahead of toFrame', async () => {
+  await withEngine(async (engine) => {
+    const fork = await engine.fork();
+    try {
+      for (const e of [engine, fork]) assert.match(String(await e.scalar(`SELECT current_setting('streaming_buffer_size')`)), /^15\.[0-9] MiB$|^16\.0 MB$/);
+    } finally {
+      await fork.close();
+    }
   });
 });
