@@ -5,7 +5,6 @@
  *   sluice runs [--limit N] [--json]          sluice runs show <id> [--json]
  *   sluice datasets [--json]                  sluice datasets show <name>[@version] [--json]
  *   sluice models [--json]                    sluice models show <name> [--json]
-  sluice ui [<pipeline.ts> ...] [--port 4400] [--host 127.0.0.1]   the web UI (token: SLUICE_UI_TOKEN)
   sluice models promote <name> <version> [--alias champion] [--reason "..."]
   sluice models rollback <name> [--alias champion] [--reason "..."]
   sluice models history <name> [--alias A] [--json]

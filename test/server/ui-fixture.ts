@@ -126,10 +126,10 @@ export async function uiFixture(databaseUrl?: string): Promise<UiFixture> {
     }
     return { runId, done };
   };
-  const shape = graph.steps.map((s) => ({ name: s.name, inputs: s.inputs }));
+  const shapes = new Map([graph, slow].map((g) => [g.name, g.steps.map((s) => ({ name: s.name, inputs: s.inputs }))]));
   return {
     store, artifacts, engine, graph, failedRunId: failed.runId, succeededRunIds, actions,
-    resolveGraph: async (run) => (run.pipeline === graph.name ? shape : undefined),
+    resolveGraph: async (run) => shapes.get(run.pipeline),
     fix: () => { broken = false; }, startSlow,
     async dispose() { await executor.close(); await engine.close(); await store.close(); await rm(home, { recursive: true, force: true }); },
   };

@@ -263,7 +263,7 @@ function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> 
     '0002_dataset_version_meta': datasetVersionMeta(),
     '0003_orchestration': orchestration(),
     '0005_model_alias_history': aliasHistory(dialect),
-    '0006_ui_indexes': uiIndexes(),
+    '0007_ui_indexes': uiIndexes(),
   };
 }
 
