@@ -77,7 +77,7 @@ export async function cmdUi(store: MetadataStore, artifacts: ArtifactStore, file
       resolveGraph: async (run) => (await graphOf(run).catch(() => undefined))?.steps.map((s) => ({ name: s.name, inputs: s.inputs })),
       ...(flags.host ? { host: flags.host } : {}), ...(token ? { token } : {}),
     });
-    io.out(`Sluice UI at ${server.url}${token ? ' (sign in with SLUICE_UI_TOKEN)' : ''}. Ctrl-C stops it.`);
+    io.out(`Sluice UI at ${server.url}${token ? ' (sign in with SLUICE_UI_TOKEN)' : ''}; Ctrl-C stops it.`);
     await new Promise<void>((done) => {
       const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); done(); };
       process.once('SIGINT', stop);
