@@ -36,7 +36,7 @@ test('sluice ui serves on 127.0.0.1 and stops on SIGTERM', async () => {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /Sluice UI at (http:\/\/[^\s;]+)/.exec(out);
+        const m = /Sluice UI at (http:\/\/[0-9.]+:[0-9]+)/.exec(out);
         if (m) resolve(m[1]!);
       });
       child.on('exit', (code) => reject(new Error(`sluice ui exited ${code}: ${out}`)));
