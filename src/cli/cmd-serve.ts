@@ -5,6 +5,7 @@
  */
 import { SluiceError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { openEngine } from '../engine/index.ts';
 import { ModelRegistry } from '../registry/index.ts';
 import { serveModels } from '../server/index.ts';
 import type { ArtifactStore, MetadataStore } from '../store/types.ts';
@@ -29,17 +30,23 @@ export async function cmdServe(store: MetadataStore, artifacts: ArtifactStore, m
     }
   }
   const token = io.env.SLUICE_SERVE_TOKEN || undefined;
-  const server = await serveModels({
-    registry: new ModelRegistry(store, artifacts), models, port, logger,
-    ...(flags.host ? { host: flags.host } : {}), ...(flags.alias ? { alias: flags.alias } : {}), ...(token ? { token } : {}),
-  });
-  io.out(`serving ${models.map((m) => { const s = server.models.get(m); return s ? `${m} v${s.version}` : `${m} (no ${server.models.alias} yet)`; }).join(', ')} at ${server.url}`);
-  io.out(`  POST ${server.url}/v1/models/<name>/predict  {"rows": [{...}]}   GET /healthz   GET /metrics${token ? '   (bearer token required)' : ''}`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await server.close();
+  const engine = await openEngine();
+  try {
+    const server = await serveModels({
+      registry: new ModelRegistry(store, artifacts), models, port, logger, ui: { store, artifacts, engine },
+      ...(flags.host ? { host: flags.host } : {}), ...(flags.alias ? { alias: flags.alias } : {}), ...(token ? { token } : {}),
+    });
+    io.out(`serving ${models.map((m) => { const s = server.models.get(m); return s ? `${m} v${s.version}` : `${m} (no ${server.models.alias} yet)`; }).join(', ')} at ${server.url}`);
+    io.out(`  the web UI: ${server.url}/ui`);
+    io.out(`  POST ${server.url}/v1/models/<name>/predict  {"rows": [{...}]}   GET /healthz   GET /metrics${token ? '   (bearer token required)' : ''}`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+  } finally {
+    await engine.close();
+  }
   return 0;
 }

@@ -9,7 +9,8 @@
   sluice models rollback <name> [--alias champion] [--reason "..."]
   sluice models history <name> [--alias A] [--json]
   sluice models compare <name> <v1> <v2> [--json]
-  sluice serve <model> [<model> ...] [--port 8080] [--host 127.0.0.1] [--alias champion]
+  sluice serve <model> [<model> ...] [--port 8080] [--host 127.0.0.1] [--alias champion]   (the web UI under /ui)
+  sluice ui [<pipeline.ts> ...] [--port 4400] [--host 127.0.0.1]
       (SLUICE_SERVE_TOKEN: bearer token, required beyond 127.0.0.1)
   sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
  *
@@ -41,6 +42,7 @@ import { cmdScheduler } from './cmd-scheduler.ts';
 import { cmdSchedules } from './cmd-schedules.ts';
 import { cmdModelsCompare, cmdModelsHistory, cmdModelsPromote, cmdModelsRollback, historyRows, type ModelsFlags } from './cmd-models.ts';
 import { cmdServe } from './cmd-serve.ts';
+import { cmdUi } from './cmd-ui.ts';
 import type { CliIO } from './io.ts';
 
 export type { CliIO } from './io.ts';
@@ -99,6 +101,7 @@ Usage:
   sluice schedules [--json]                          schedules, next occurrences, last run; pause|resume <pipeline>
   sluice backfill <pipeline> --from P --to P [--parallel N]   one run per partition; run again to resume
   sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
+  sluice ui [<pipeline.ts> ...] [--port 4400] [--host 127.0.0.1]   the web UI (token: SLUICE_UI_TOKEN)
 
 State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.
 SLUICE_LOG_LEVEL (debug, info, warn, error, silent; default info) sets what is logged to stderr.
@@ -150,6 +153,7 @@ export async function main(argv: string[], io: CliIO = stdio()): Promise<number>
       case 'datasets': return await withStore(stores, (s, a) => (rest[0] === 'show' ? cmdDatasetShow(s, rest[1], values.json, io) : cmdDatasets(s, a, values.json, io)));
       case 'models': return await withStore(stores, (s, a) => cmdModelsDispatch(s, a, rest, values, io));
       case 'serve': return await withStore(stores, (s, a) => cmdServe(s, a, rest, values, io, logger));
+      case 'ui': return await withStore(stores, (s, a) => cmdUi(s, a, rest, values, io, { home: config.home, logger, loadPipeline }));
       case 'gc': return await cmdGc({ grace: values.grace, dryRun: values['dry-run'], json: values.json }, config, io.out);
       default: throw new UsageError(`unknown command "${command}"`, 'Run `sluice --help` for the commands.');
     }

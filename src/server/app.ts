@@ -29,6 +29,8 @@ export interface ServerOptions {
   maxRows?: number;
   /** Reject categories the model never saw (default), or let the model treat them as unknown. */
   unknownCategories?: 'reject' | 'allow';
+  /** Path prefix of the web UI mounted on this server (e.g. '/ui'): it checks the token itself (bearer or its sign-in cookie). */
+  uiPrefix?: string;
 }
 
 type Output = 'probability' | 'class' | 'value';
@@ -65,6 +67,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const token = options.token ? Buffer.from(options.token) : undefined;
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!token || req.url === '/healthz') return;
+    const ui = options.uiPrefix;
+    if (ui !== undefined && (req.url === ui || req.url.startsWith(`${ui}/`) || req.url.startsWith(`${ui}?`))) return;
     const header = req.headers.authorization ?? '';
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
     if (given.length !== token.length || !timingSafeEqual(given, token)) {

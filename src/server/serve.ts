@@ -7,6 +7,7 @@ import { SluiceError } from '../core/errors.ts';
 import type { ModelRegistry } from '../registry/index.ts';
 import { buildServer, type ServerOptions } from './app.ts';
 import { ModelSet } from './models.ts';
+import { registerUi, type UiOptions } from './ui/app.ts';
 
 export interface ServeOptions extends Omit<ServerOptions, 'models'> {
   registry: ModelRegistry;
@@ -17,6 +18,8 @@ export interface ServeOptions extends Omit<ServerOptions, 'models'> {
   /** How often aliases are re-read; default 2,000 ms. */
   refreshMs?: number;
   logger?: Logger;
+  /** Mounts the web UI under /ui (read-only: no retry or cancel), behind the same token. */
+  ui?: Omit<UiOptions, 'token' | 'actions'>;
 }
 
 export interface RunningServer {
@@ -38,7 +41,8 @@ export async function serveModels(options: ServeOptions): Promise<RunningServer>
   }
   const models = new ModelSet(options.registry, options.models, { ...(options.alias ? { alias: options.alias } : {}), ...(options.logger ? { logger: options.logger } : {}) });
   await models.refresh();
-  const app = buildServer({ ...options, models });
+  const app = buildServer({ ...options, models, ...(options.ui ? { uiPrefix: '/ui' } : {}) });
+  if (options.ui) await registerUi(app, { ...options.ui, ...(options.token ? { token: options.token } : {}) }, '/ui');
   const address = await app.listen({ host, port: options.port ?? 8080 });
   let refreshing: Promise<string[]> | undefined;
   const refresh = (): Promise<string[]> => (refreshing ??= models.refresh().finally(() => { refreshing = undefined; }));

@@ -145,6 +145,16 @@ export interface ModelVersionRecord {
   createdAt: number;
 }
 
+export interface RunPageQuery {
+  pipeline?: string;
+  state?: RunState;
+  partition?: string;
+  /** Id of the last run of the previous page. */
+  after?: string;
+  /** Page size, 1 to 1000. */
+  limit: number;
+}
+
 /** Orchestration fields are optional (defaults: manual trigger, 'inline' executor, nulls). */
 export type NewRun = Omit<RunRecord, 'startedAt' | 'finishedAt' | 'error' | 'errorStack' | OrchestrationRunFields> & Partial<Pick<RunRecord, OrchestrationRunFields>>;
 type OrchestrationRunFields = 'logicalDate' | 'trigger' | 'key' | 'backfillId' | 'executor' | 'pipelineFile' | 'owner' | 'leaseExpiresAt' | 'cancelRequestedAt' | 'cancelReason' | 'noCache';
@@ -287,6 +297,18 @@ export interface MetadataStore {
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(options?: { pipeline?: string; state?: RunState; limit?: number }): Promise<RunRecord[]>;
+  /**
+   * One page of runs, newest first, filtered by pipeline, state and partition (each optional; served by
+   * indexes on (filter, created_at, seq)). `after` is the id of the last run of the previous page (keyset
+   * pagination: no OFFSET, so page 500 costs what page 1 does); `hasMore` says whether another page follows.
+   */
+  listRunsPage(options: RunPageQuery): Promise<{ runs: RunRecord[]; hasMore: boolean }>;
+  /** Names of the pipelines that have runs, sorted. */
+  listRunPipelines(): Promise<string[]>;
+  /** Dataset versions and model versions registered by a run, in registration order. */
+  listRunOutputs(runId: string): Promise<{ datasets: DatasetVersionRecord[]; models: ModelVersionRecord[] }>;
+  /** Dataset versions and model versions whose lineage (`inputs`) names `id` (a dataset or model version id). */
+  listLineageChildren(id: string, limit?: number): Promise<{ datasets: DatasetVersionRecord[]; models: ModelVersionRecord[] }>;
   /** Marks every run still 'running' or 'pending' (and its unfinished task runs) with the given state. Returns the run ids. */
   closeUnfinishedRuns(state: 'failed' | 'cancelled', reason: string, runIds?: string[]): Promise<string[]>;
 

@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
 import type {
   AliasHistoryRecord, AliasNote, DatasetVersionRecord, ExpiredTask, MetadataStore, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun,
-  NewTaskRun, RunPatch, RunRecord, RunState, TaskRunPatch, TaskRunRecord, WorkerRecord,
+  NewTaskRun, RunPageQuery, RunPatch, RunRecord, RunState, TaskRunPatch, TaskRunRecord, WorkerRecord,
 } from '../types.ts';
 import { KyselyScheduleStore } from './schedule-store.ts';
 import type { ScheduleTables } from './schedule-schema.ts';
@@ -89,6 +89,57 @@ export class KyselyMetadataStore implements MetadataStore {
       return q.execute();
     });
     return rows.map(toRun);
+  }
+
+  async listRunsPage(options: RunPageQuery): Promise<{ runs: RunRecord[]; hasMore: boolean }> {
+    const { pipeline, state, partition, after, limit } = options;
+    if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= 1000)) {
+      throw new SluiceError(`listRunsPage: limit must be an integer from 1 to 1000, got ${String(limit)}`, { code: 'METADATA_ARGUMENT' });
+    }
+    const rows = await this.#guard('listing a page of runs', async () => {
+      let q = this.#db.selectFrom('runs').selectAll();
+      if (pipeline !== undefined) q = q.where('pipeline', '=', pipeline);
+      if (state !== undefined) q = q.where('state', '=', state);
+      if (partition !== undefined) q = q.where('partition_key', '=', partition);
+      if (after !== undefined) {
+        const last = await this.#db.selectFrom('runs').select(['created_at', 'seq']).where('id', '=', after).executeTakeFirst();
+        if (last === undefined) throw new SluiceError(`listRunsPage: no run "${after}" to page after`, { code: 'METADATA_ARGUMENT', hint: 'Start again from the first page.' });
+        const at = toNumber(last.created_at);
+        const seq = toNumber(last.seq);
+        q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('seq', '<', seq)])]));
+      }
+      return q.orderBy('created_at', 'desc').orderBy('seq', 'desc').limit(limit + 1).execute();
+    });
+    return { runs: rows.slice(0, limit).map(toRun), hasMore: rows.length > limit };
+  }
+
+  async listRunPipelines(): Promise<string[]> {
+    const rows = await this.#guard('listing pipelines with runs', () => this.#db.selectFrom('runs').select('pipeline').distinct().orderBy('pipeline', 'asc').execute());
+    return rows.map((r) => r.pipeline);
+  }
+
+  async listRunOutputs(runId: string): Promise<{ datasets: DatasetVersionRecord[]; models: ModelVersionRecord[] }> {
+    return this.#guard(`listing the outputs of run ${runId}`, async () => {
+      const datasets = await this.#db.selectFrom('dataset_versions').selectAll().where('run_id', '=', runId).orderBy('created_at', 'asc').orderBy('dataset', 'asc').orderBy('version', 'asc').execute();
+      const models = await this.#db.selectFrom('model_versions').selectAll().where('run_id', '=', runId).orderBy('created_at', 'asc').orderBy('model', 'asc').orderBy('version', 'asc').execute();
+      return { datasets: datasets.map(toDatasetVersion), models: models.map(toModelVersion) };
+    });
+  }
+
+  async listLineageChildren(id: string, limit = 200): Promise<{ datasets: DatasetVersionRecord[]; models: ModelVersionRecord[] }> {
+    requireText(id, 'version id');
+    // `inputs` is a JSON array of ids: a LIKE on the quoted id finds candidates, the parsed array decides.
+    const pattern = `%${JSON.stringify(id).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.#guard(`listing what was made from ${id}`, async () => {
+      const datasets = await this.#db.selectFrom('dataset_versions').selectAll().where(sql<boolean>`inputs like ${pattern} escape '\\'`)
+        .orderBy('created_at', 'desc').limit(limit).execute();
+      const models = await this.#db.selectFrom('model_versions').selectAll().where(sql<boolean>`inputs like ${pattern} escape '\\'`)
+        .orderBy('created_at', 'desc').limit(limit).execute();
+      return {
+        datasets: datasets.map(toDatasetVersion).filter((v) => v.inputs.includes(id)),
+        models: models.map(toModelVersion).filter((v) => v.inputs.includes(id)),
+      };
+    });
   }
 
   async closeUnfinishedRuns(state: 'failed' | 'cancelled', reason: string, runIds?: string[]): Promise<string[]> {

@@ -242,6 +242,21 @@ function aliasHistory(dialect: SqlDialectName): Migration {
   };
 }
 
+/**
+ * Indexes of the web UI's queries: runs by partition (and by pipeline and state together), newest first;
+ * the datasets and models a run registered.
+ */
+function uiIndexes(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.createIndex('runs_partition_created_idx').on('runs').columns(['partition_key', 'created_at', 'seq']).execute();
+      await db.schema.createIndex('runs_pipeline_state_created_idx').on('runs').columns(['pipeline', 'state', 'created_at', 'seq']).execute();
+      await db.schema.createIndex('dataset_versions_run_idx').on('dataset_versions').column('run_id').execute();
+      await db.schema.createIndex('model_versions_run_idx').on('model_versions').column('run_id').execute();
+    },
+  };
+}
+
 /** All migrations, by name; names sort in application order. */
 function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -250,6 +265,7 @@ function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> 
     '0003_orchestration': orchestration(),
     '0005_model_alias_history': aliasHistory(dialect),
     '0006_schedules': schedulesMigration(),
+    '0007_ui_indexes': uiIndexes(),
   };
 }
 
