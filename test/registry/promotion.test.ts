@@ -47,7 +47,7 @@ for (const backend of metadataBackends) {
     /** A pipeline that trains on `train` (the step's closure) and promotes through the gate. */
     const trainAndPromote = (train: () => Frame, features: { numeric: string[]; categorical: string[] }, failAfter = false) =>
       pipeline('delay').step('train', [], async (_in, ctx) => {
-        const model = await trainModel(train(), { label: 'late', ...features, estimator: { type: 'logistic-regression', C: 1 } });
+        const model = await trainModel(train(), { label: 'late', task: 'binary', ...features, estimator: { type: 'logistic-regression', C: 1 } });
         const staged = await ctx.models.register('delay', model.toPackage());
         const decision = await ctx.models.promote('delay', staged, { rows: heldOut, label: 'late', gate: { metric: 'auc', minGain: 0.005, guards: [{ metric: 'logLoss', maxWorsening: 0.05 }] } });
         if (failAfter) throw new Error('the step fails after deciding');
@@ -110,7 +110,7 @@ for (const backend of metadataBackends) {
       const env = await setup();
       try {
         const g = pipeline('delay').step('train', [], async (_in, ctx) => {
-          const model = await trainModel(flights(500, 1), { label: 'late', numeric: ['distance'], estimator: { type: 'logistic-regression', C: 1 } });
+          const model = await trainModel(flights(500, 1), { label: 'late', task: 'binary', numeric: ['distance'], estimator: { type: 'logistic-regression', C: 1 } });
           const staged = await ctx.models.register('delay', model.toPackage());
           const d: PromotionDecision = await ctx.models.promote('delay', staged, { rows: heldOut, label: 'late', gate: { metric: 'f1' } });
           return d.promote;

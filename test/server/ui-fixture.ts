@@ -68,7 +68,7 @@ export async function uiFixture(databaseUrl?: string): Promise<UiFixture> {
     .step('train', ['ingest'], async ({ ingest }, ctx) => {
       const frame = await ctx.datasets.frame(ingest, (t) => `SELECT distance, origin, late FROM ${t}`);
       const month = Number(ctx.params['month']);
-      const model = await trainModel(frame, { label: 'late', numeric: ['distance'], categorical: ['origin'], estimator: month === 2 ? { type: 'gbdt', numTrees: 12, maxLeaves: 7, threads: 1 } : { type: 'logistic-regression', C: month } });
+      const model = await trainModel(frame, { label: 'late', task: 'binary', numeric: ['distance'], categorical: ['origin'], estimator: month === 2 ? { type: 'gbdt', numTrees: 12, maxLeaves: 7, threads: 1 } : { type: 'logistic-regression', C: month } });
       const staged = await ctx.models.register('delay', model.toPackage({ metrics: { auc: 0.7 + month / 100, logLoss: 0.6 - month / 100 } }), { inputs: [ingest] });
       ctx.models.setAlias('delay', 'champion', staged, month === 1 ? 'first model' : `month ${month} beats the champion on auc`);
       return staged;
