@@ -75,6 +75,11 @@ for (const backend of metadataBackends) {
       assert.match(body, /attempt 2/);
       assert.match(body, /publishing the scores/);
       assert.match(body, /<pre class="stack">/);
+      // The hint of the step's SluiceError is recorded with the task run (migration 0008) and shown, escaped, under the error.
+      const publish = (await fx.store.listTaskRuns(fx.failedRunId)).find((t) => t.step === 'publish')!;
+      assert.equal(publish.errorHint, 'Check <the> upstream & retry');
+      assert.match(body, /<div class="error" id="run-error">[\s\S]*?<div class="hint"><strong>Hint<\/strong> Check &lt;the&gt; upstream &amp; retry<\/div>/);
+      assert.match(body, /id="step-publish"[\s\S]*?<div class="hint"><strong>Hint<\/strong> Check &lt;the&gt; upstream &amp; retry<\/div>/);
       assert.match(body, /href="\/datasets\/flights_m3\?version=1"/, 'ingest output links to its dataset');
       assert.match(body, /model <a href="\/models\/delay\?version=3">delay v3<\/a> <span class="muted">from train<\/span>/, 'publish lists its input model');
       assert.match(body, /id="retry"/);
