@@ -7,6 +7,7 @@
  *   GET  /runs[?pipeline&state&partition&after]    runs, newest first, 50 a page (keyset pages)
  *   GET  /runs/:id, /runs/:id/live                  a run; the live fragment polled while it runs
  *   POST /runs/:id/retry, /runs/:id/cancel          the orchestration's retry and cancel (CSRF-checked)
+ *   GET  /schedules, /schedules/live                schedules (next occurrences, last run, paused) and backfills by partition
  *   GET  /datasets, /datasets/:name[?version]       versions, partitions, profile, validation, quarantine, lineage
  *   GET  /models, /models/:name, /models/:name/compare?a&b
  *   GET  /monitoring, /monitoring/:dataset          drift per feature over batches
@@ -15,6 +16,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
 import type { Engine } from '../../engine/index.ts';
+import type { ProjectPipeline } from '../../orchestrator/index.ts';
 import type { ArtifactStore, MetadataStore, RunRecord } from '../../store/types.ts';
 import { asset } from './assets.ts';
 import { datasetPage, datasetsPage } from './datasets.ts';
@@ -23,7 +25,7 @@ import { page, type PageContext } from './layout.ts';
 import { comparePage, modelPage, modelsPage } from './models.ts';
 import { driftPage, monitoringPage } from './monitoring.ts';
 import { runLive, runPage, runsPage } from './runs.ts';
-import { schedulesPage } from './schedules.ts';
+import { schedulesLive, schedulesPage } from './schedules.ts';
 import { Guard, TOKEN_COOKIE, sameText } from './security.ts';
 import type { RunActions, StepShape, UiDeps } from './types.ts';
 
@@ -37,6 +39,8 @@ export interface UiOptions {
   /** Retry and cancel; without them the buttons are not shown. */
   actions?: RunActions;
   resolveGraph?: (run: RunRecord) => Promise<readonly StepShape[] | undefined>;
+  /** The project's pipelines: the schedules page shows their declared schedules (also those no scheduler has seen yet). */
+  pipelines?: readonly ProjectPipeline[];
   /** Required token (SLUICE_UI_TOKEN); none means no authentication, for 127.0.0.1 only. */
   token?: string;
   liveIntervalMs?: number;
@@ -61,7 +65,7 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
   const deps: UiDeps = {
     store: options.store, artifacts: options.artifacts, liveIntervalMs: options.liveIntervalMs ?? 2000, now: options.now ?? Date.now,
     ...(options.engine ? { engine: options.engine } : {}), ...(options.actions ? { actions: options.actions } : {}),
-    ...(options.resolveGraph ? { resolveGraph: options.resolveGraph } : {}),
+    ...(options.resolveGraph ? { resolveGraph: options.resolveGraph } : {}), ...(options.pipelines ? { pipelines: options.pipelines } : {}),
   };
   const guard = new Guard(options.token, base || '/');
 
@@ -176,6 +180,7 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
   });
 
   app.get('/schedules', async (req, reply) => send(reply, await schedulesPage(deps, ctxOf(req, reply))));
+  app.get('/schedules/live', async (req, reply) => send(reply, await schedulesLive(deps, ctxOf(req, reply))));
 
   app.get('/datasets', async (req, reply) => send(reply, await datasetsPage(deps, ctxOf(req, reply))));
   app.get('/datasets/:name', async (req, reply) => {

@@ -102,6 +102,11 @@ details.step summary { cursor: pointer; }
 .flash { padding: .5rem .8rem; border: 1px solid var(--line); background: #eff6ff; margin: .5rem 0; }
 .delta-better { color: var(--ok); }
 .delta-worse { color: var(--bad); }
+ul.plain { list-style: none; margin: 0; padding: 0; }
+.progress { width: 100%; max-width: 900px; height: .6rem; background: var(--line); border-radius: .3rem; overflow: hidden; margin: .3rem 0; }
+.progress > div { height: 100%; background: var(--ok); }
+.partition-strip { display: block; margin: .3rem 0 .6rem; }
+.backfill-block { margin-bottom: 1.5rem; }
 `;
 
 const own: Record<string, Asset> = {
