@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
+import { pipeline } from '../../src/orchestrator/index.ts';
 import { buildUi } from '../../src/server/ui/app.ts';
 import { metadataBackends } from '../helpers/databases.ts';
 import { HTML_ERROR, SCRIPT_COLUMN, uiFixture, type UiFixture } from './ui-fixture.ts';
@@ -196,10 +197,66 @@ for (const backend of metadataBackends) {
       assert.ok(spec.series[0]!.values.every((v) => typeof v === 'number'), JSON.stringify(spec));
     });
 
-    test('schedules page lists backfills and scheduled runs (none here)', async () => {
-      const res = await app.inject({ url: '/schedules' });
-      assert.equal(res.statusCode, 200);
-      assert.match(res.body, /No backfill/);
+    test('schedules: each schedule with cron, zone, next occurrences, last run and pause; a backfill partition by partition, polled while it runs', async () => {
+      const empty = await app.inject({ url: '/schedules' });
+      assert.equal(empty.statusCode, 200);
+      assert.match(empty.body, /No schedule yet/);
+      assert.match(empty.body, /No backfill yet/);
+
+      // What a scheduler and a backfill record, written through the store's own schedule API.
+      const now = Date.now();
+      const fired = Date.UTC(2001, 2, 1, 5);
+      await fx.store.schedules.syncSchedule({ pipeline: 'flights_ui', name: 'monthly', cron: '0 6 1 * *', timezone: 'Europe/Paris', catchUp: 'latest', file: null }, now - 1000);
+      await fx.store.schedules.recordOccurrences('flights_ui', 'monthly', [{ occurrence: fired, partition: '2001-03' }], now, now);
+      await fx.store.schedules.markOccurrenceSubmitted('flights_ui', 'monthly', fired, fx.failedRunId, now);
+      await fx.store.schedules.syncSchedule({ pipeline: 'flights_ui', name: 'weekly', cron: '0 7 * * 1', timezone: 'UTC', catchUp: 'none', file: null }, now);
+      assert.equal(await fx.store.schedules.setPaused('flights_ui', true, now, 'weekly'), 1);
+      const bf = await fx.store.schedules.createBackfill({ id: 'bf_ui_1', pipeline: 'flights_ui', file: null, from: '2001-01', to: '2001-04', parallel: 1, inOrder: true, params: {} }, ['2001-01', '2001-02', '2001-03', '2001-04'], now);
+      await fx.store.schedules.updateBackfillPartition(bf.id, 0, { state: 'succeeded', runId: fx.succeededRunIds[0]!, attempts: 1 }, now);
+      await fx.store.schedules.updateBackfillPartition(bf.id, 1, { state: 'succeeded', runId: fx.succeededRunIds[1]!, attempts: 1 }, now);
+      await fx.store.schedules.updateBackfillPartition(bf.id, 2, { state: 'failed', runId: fx.failedRunId, attempts: 2 }, now);
+      // A pipeline of the project whose schedule no scheduler has seen yet (as `sluice dev` passes them).
+      const nightly = pipeline('nightly_ui', { schedule: { cron: '30 2 * * *', timezone: 'America/New_York' } }).step('x', [], () => 1).build();
+      const withProject = buildUi({ store: fx.store, artifacts: fx.artifacts, pipelines: [{ name: 'nightly_ui', graph: nightly, file: '/project/nightly.ts' }], liveIntervalMs: 700 });
+      try {
+        const res = await withProject.inject({ url: '/schedules' });
+        assert.equal(res.statusCode, 200);
+        const body = res.body;
+        const row = (key: string): string => new RegExp(`<tr data-schedule="${key.replace('/', '\\/')}"[\\s\\S]*?</tr>`).exec(body)?.[0] ?? '';
+        const monthly = row('flights_ui/monthly');
+        assert.match(monthly, /data-paused="no"/);
+        assert.match(monthly, /<code>0 6 1 \* \*<\/code><\/td><td>Europe\/Paris<\/td><td>latest/);
+        // 06:00 in Paris on the 1st: 05:00Z in winter, 04:00Z in summer; three, in order.
+        const next = [...monthly.matchAll(/<li>(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z)<\/li>/g)].map((m) => m[1]!);
+        assert.equal(next.length, 3, monthly);
+        for (const t of next) assert.match(t, /-01 0[45]:00:00Z$/);
+        assert.ok(next[0]! > new Date(now).toISOString().replace('T', ' ') && next[0]! < next[1]! && next[1]! < next[2]!, next.join(' '));
+        const last = (await fx.store.getRun(fx.failedRunId))!;
+        assert.match(monthly, new RegExp(`2001-03-01 05:00:00Z<br><span class="state state-${last.state}">${last.state}</span> <a href="/runs/${fx.failedRunId}">`));
+        const weekly = row('flights_ui/weekly');
+        assert.match(weekly, /data-paused="yes"/);
+        assert.match(weekly, /<strong>paused<\/strong>/);
+        assert.match(weekly, /not while paused/);
+        assert.match(weekly, /none yet/);
+        const declared = row('nightly_ui/default');
+        assert.match(declared, /America\/New_York/);
+        assert.match(declared, /no scheduler has seen this schedule yet/);
+        assert.equal((declared.match(/<li>/g) ?? []).length, 3);
+
+        assert.match(body, /<div class="backfill-block" data-backfill="bf_ui_1" data-state="running">/);
+        assert.match(body, /2 of 4 partitions succeeded/);
+        assert.match(body, /aria-valuenow="50"/);
+        assert.equal((body.match(/<rect x="\d+" y="0" width="\d+" height="18" fill="#[0-9a-f]+" data-partition=/g) ?? []).length, 4, 'one cell per partition');
+        assert.deepEqual([...body.matchAll(/<tr data-partition="([^"]+)" data-state="([^"]+)">/g)].map((m) => `${m[1]} ${m[2]}`), ['2001-01 succeeded', '2001-02 succeeded', '2001-03 failed', '2001-04 pending']);
+        assert.match(body, /hx-get="\/schedules\/live" hx-trigger="every 700ms"/, 'a running backfill is polled');
+        const live = await withProject.inject({ url: '/schedules/live' });
+        assert.match(live.body, /^<section id="schedules-live"/);
+
+        await fx.store.schedules.updateBackfill(bf.id, { state: 'failed', finishedAt: now + 1, error: 'partition 2001-03 <failed>' }, now + 1);
+        const after = await withProject.inject({ url: '/schedules' });
+        assert.ok(!after.body.includes('hx-trigger'), 'a finished backfill is not polled');
+        assert.match(after.body, /partition 2001-03 &lt;failed&gt;/);
+      } finally { await withProject.close(); }
     });
   });
 }
