@@ -195,6 +195,50 @@ for (const backend of metadataBackends) {
       assert.deepEqual(spec.xLabels.slice(0, 2), ['2001-01', '2001-02']);
       assert.equal(spec.series[1]!.label, 'threshold');
       assert.ok(spec.series[0]!.values.every((v) => typeof v === 'number'), JSON.stringify(spec));
+
+      // Reference against current for the selected batch (the latest by default), from the stored histograms.
+      const latest = spec.xLabels.at(-1)!;
+      assert.match(res.body, new RegExp(`<table class="drift" data-batch="${latest}">`));
+      for (const f of ['distance', 'delay']) {
+        const block = new RegExp(`<div class="distribution" data-feature="${f}">[\\s\\S]*?</svg></div>`).exec(res.body)?.[0] ?? '';
+        assert.match(block, /<svg class="distribution-chart"/, f);
+        const refBars = (block.match(/<rect class="reference"/g) ?? []).length;
+        assert.equal(refBars, (block.match(/<rect class="current"/g) ?? []).length);
+        assert.ok(refBars >= 20, `${f}: ${refBars} bins`);
+      }
+      // Month 3's distances are 80 above the reference (month 1's values): some fall above its range.
+      assert.match(res.body, /<div class="distribution" data-feature="distance">[\s\S]*?<title>above [0-9.]+, current: [1-9][0-9.]*%<\/title>/);
+      // Batch 2001-01 compares a batch with itself: every pair of bars is equal.
+      const first = await app.inject({ url: '/monitoring/flights_drift?batch=1' });
+      assert.match(first.body, /<table class="drift" data-batch="2001-01">/);
+      assert.match(first.body, /<option value="1" selected>2001-01 \(v1\)<\/option>/);
+      for (const f of ['distance', 'delay']) {
+        const block = new RegExp(`<div class="distribution" data-feature="${f}">[\\s\\S]*?</svg></div>`).exec(first.body)?.[0] ?? '';
+        const pct = (which: string): string[] => [...block.matchAll(new RegExp(`<rect class="${which}" data-bin="\\d+"[^>]*><title>[^<]*: ([0-9.]+)%</title>`, 'g'))].map((m) => m[1]!);
+        assert.ok(pct('reference').length >= 20, f);
+        assert.deepEqual(pct('current'), pct('reference'), f);
+      }
+    });
+
+    test('monitoring: performance once labels arrive, one chart per metric over batches with a line per model alias', async () => {
+      const res = await app.inject({ url: '/monitoring' });
+      assert.equal(res.statusCode, 200);
+      assert.ok(!res.body.includes('appears here once a pipeline records it'), 'no placeholder');
+      assert.match(res.body, /<div class="performance" data-dataset="delay_performance">/);
+      const spec = (id: string): { xLabels: string[]; series: { label: string; values: (number | null)[] }[] } =>
+        JSON.parse(new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(res.body)![1]!);
+      const auc = spec('perf-0-0');
+      assert.match(res.body, /<div class="metric" data-metric="auc"><h3>auc<\/h3><div class="chart" data-chart="perf-0-0">/);
+      const batches = [...new Set(fx.performance.map(([b]) => b))].sort();
+      const lines = [...new Set(fx.performance.map(([, l]) => l))].sort();
+      assert.deepEqual(auc.xLabels, batches);
+      assert.deepEqual(auc.series.map((x) => x.label), lines);
+      for (const x of auc.series) {
+        assert.deepEqual(x.values, batches.map((b) => fx.performance.find(([pb, pl]) => pb === b && pl === x.label)?.[2] ?? null), x.label);
+      }
+      assert.deepEqual(auc.series.find((x) => x.label === 'delay (champion)')!.values, [0.71, 0.69, 0.66]);
+      assert.equal(spec('perf-0-1').series.length, 2, 'logLoss too');
+      assert.match(res.body, /<tr data-batch="2001-04" data-line="delay v3"><td>2001-04<\/td><td><a href="\/models\/delay\?version=3">delay v3<\/a><\/td><td class="num">400<\/td><td class="num">0\.72<\/td><td class="num">0\.51<\/td><\/tr>/);
     });
 
     test('schedules: each schedule with cron, zone, next occurrences, last run and pause; a backfill partition by partition, polled while it runs', async () => {

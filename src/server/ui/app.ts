@@ -10,7 +10,7 @@
  *   GET  /schedules, /schedules/live                schedules (next occurrences, last run, paused) and backfills by partition
  *   GET  /datasets, /datasets/:name[?version]       versions, partitions, profile, validation, quarantine, lineage
  *   GET  /models, /models/:name, /models/:name/compare?a&b
- *   GET  /monitoring, /monitoring/:dataset          drift per feature over batches
+ *   GET  /monitoring, /monitoring/:dataset[?batch]  performance over batches; drift per feature over batches, reference vs current
  *   GET  /static/*                                  htmx, uPlot (from node_modules), the UI's script and css
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -209,7 +209,7 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
   app.get('/monitoring', async (req, reply) => send(reply, await monitoringPage(deps, ctxOf(req, reply))));
   app.get('/monitoring/:name', async (req, reply) => {
     const { name } = req.params as { name: string };
-    const body = await driftPage(deps, ctxOf(req, reply), name);
+    const body = await driftPage(deps, ctxOf(req, reply), name, parseVersion((req.query as { batch?: string }).batch));
     return body ? send(reply, body) : notFound(req, reply, `No drift dataset "${name}".`);
   });
 }

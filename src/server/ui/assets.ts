@@ -107,6 +107,8 @@ ul.plain { list-style: none; margin: 0; padding: 0; }
 .progress > div { height: 100%; background: var(--ok); }
 .partition-strip { display: block; margin: .3rem 0 .6rem; }
 .backfill-block { margin-bottom: 1.5rem; }
+.distributions { display: grid; grid-template-columns: repeat(auto-fill, minmax(640px, 1fr)); gap: .5rem 1rem; }
+.distribution-chart { max-width: 100%; height: auto; }
 `;
 
 const own: Record<string, Asset> = {
