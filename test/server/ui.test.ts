@@ -154,6 +154,12 @@ for (const backend of metadataBackends) {
       assert.equal((body.match(/<td class="reason">/g) ?? []).length, 8);
       assert.match(body, /<td class="reason"><strong>delay_between<\/strong>: delay = 99999 is outside \[-60, 600\]<\/td>/);
       assert.match(body, /<ul class="lineage-down">[\s\S]*model <a href="\/models\/delay\?version=1">delay v1<\/a>/);
+      // Lineage down is an index lookup in lineage_edges (migration 0008), one row per input of each version.
+      const m1 = (await fx.store.getDatasetVersion('flights_m1'))!;
+      const delay1 = (await fx.store.getModelVersion('delay', 1))!;
+      const edges = await fx.store.transaction((tx) => tx.execute(`select output_kind, output_id from lineage_edges where input_id = ${tx.dialect === 'postgres' ? '$1' : '?'}`, [m1.id]));
+      assert.deepEqual(edges.map((e) => `${String(e['output_kind'])} ${String(e['output_id'])}`), [`model ${delay1.id}`]);
+      assert.deepEqual((await fx.store.listLineageChildren(m1.id)).models.map((m) => m.version), [1]);
       const missing = await app.inject({ url: '/datasets/nope' });
       assert.equal(missing.statusCode, 404);
     });
