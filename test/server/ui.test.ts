@@ -83,6 +83,7 @@ for (const backend of metadataBackends) {
       assert.match(body, /id="step-publish"[\s\S]*?<div class="hint"><strong>Hint<\/strong> Check &lt;the&gt; upstream &amp; retry<\/div>/);
       assert.match(body, /href="\/datasets\/flights_m3\?version=1"/, 'ingest output links to its dataset');
       assert.match(body, /model <a href="\/models\/delay\?version=3">delay v3<\/a> <span class="muted">from train<\/span>/, 'publish lists its input model');
+      assert.ok(!body.includes('dataset <a href="/datasets/delay?version=3">'), 'the model is not listed again as a dataset');
       assert.match(body, /id="retry"/);
       assert.ok(!body.includes('hx-trigger="every'), 'a finished run does not poll');
       assert.ok(HTML_ERROR.length > 0);

@@ -195,7 +195,8 @@ function collectRefs(value: Json, out: Ref[] = [], depth = 0): Ref[] {
   if (typeof o['version'] === 'number' && (typeof o['name'] === 'string' || typeof o['dataset'] === 'string' || typeof o['model'] === 'string')) {
     pushRef(o, typeof o['model'] === 'string' || o['kind'] === 'model' ? 'model' : 'dataset', out);
   }
-  for (const v of Object.values(o)) collectRefs(v, out, depth + 1);
+  // Not into a `$dataset` / `$model` encoding just read: its { name, version } would be listed again as a dataset.
+  for (const [k, v] of Object.entries(o)) if (k !== '$dataset' && k !== '$model') collectRefs(v, out, depth + 1);
   return out;
 }
 
