@@ -22,6 +22,13 @@ const USAGE = 'sluice dev [--project FILE] [--port 4400] [--host 127.0.0.1] [--t
 /** How long runs get to record their cancellation at shutdown (the process should be gone within a second). */
 const STOP_GRACE_MS = 700;
 
+/** Waits for `done`, at most `ms`; the timer is cleared either way, so it never keeps the process alive. */
+async function within(ms: number, done: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([done, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
+  clearTimeout(timer);
+}
+
 export async function cmdDev(args: string[], io: CliIO): Promise<number> {
   try {
     const { values, positionals } = parseCommandArgs(args, {
@@ -89,9 +96,13 @@ export async function cmdDev(args: string[], io: CliIO): Promise<number> {
     } finally {
       await scheduler.stop();
       await server?.close();
-      // Unfinished runs this process drives get their steps' signals fired and end recorded as cancelled.
-      await executor.close(STOP_GRACE_MS);
-      // A step that ignored its signal through the grace period: its run is closed here, as the reaper would.
+      // Runs this process drives are cancelled (their steps' signals fire) and get a moment to record it.
+      const driven = [...started].filter((id) => executor.drives(id));
+      await Promise.all(driven.map((id) => executor.cancel(id, 'sluice dev stopped').catch(() => undefined)));
+      await within(STOP_GRACE_MS, Promise.allSettled(driven.map((id) => executor.wait(id))));
+      // No grace left to give: close's own grace timer would hold the process open for its full length.
+      await executor.close(0);
+      // A step that ignored its signal: its run is closed here, as the reaper would.
       if (started.size) await store.closeUnfinishedRuns('cancelled', 'cancelled: sluice dev stopped', [...started]);
       await engine.close();
       await store.close();
