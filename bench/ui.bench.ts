@@ -3,7 +3,9 @@
  * runs (first page, a deep keyset page, filtered by pipeline and state, by partition) and a dataset with
  * 200 columns (profile with a histogram per column). Each page is rendered through Fastify's inject()
  * (no network), best and median of 15 after 3 warm-ups, on SQLite (the embedded default). The bar: each
- * page under 500 ms server time. There is no competitor to run on this machine, so only Sluice is shown.
+ * page under 500 ms server time. There is no competitor UI to run on this machine, so only Sluice is shown
+ * for pages. Lineage down ("what was made from this version") is also timed as a query beside the LIKE over
+ * every version's JSON `inputs` it replaced (migration 0008's lineage_edges), on 20,000 dataset versions.
  *
  *   flock /tmp/sluice-bench.lock npm run bench:ui
  */
@@ -51,6 +53,21 @@ try {
   if (r.state !== 'succeeded') throw r.error ?? new Error(`the wide dataset run ${r.state}`);
   console.log(`wrote and profiled a ${COLUMNS}-column dataset of 20,000 rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
+  t = performance.now();
+  const LINEAGE = 20_000;
+  const source = (await store.getDatasetVersion('wide'))!;
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < LINEAGE; i++) {
+      // Every 400th version is made from the wide dataset; the others from ids that look alike.
+      const input = i % 400 === 0 ? source.id : `${source.id.slice(0, -6)}${String(i).padStart(6, '0')}`;
+      await tx.registerDatasetVersion({
+        id: `dv_bench_${String(i).padStart(6, '0')}`, dataset: `derived_${i % 50}`, artifact: source.artifact, schema: [{ name: 'x', type: 'DOUBLE' }],
+        rowCount: 1, contentHash: 'h', profile: null, runId: null, step: null, inputs: [input, `file:/data/part-${i}.parquet`], partition: null,
+      });
+    }
+  });
+  console.log(`registered ${LINEAGE.toLocaleString('en-US')} dataset versions with lineage in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
   const app = buildUi({ store, artifacts, engine });
   const deep = `run_bench_${String(200).padStart(6, '0')}`;
   const pages: [string, string][] = [
@@ -58,7 +75,7 @@ try {
     ['runs, page after run 9,800 of 10,000', `/runs?after=${deep}`],
     ['runs, by pipeline and state', '/runs?pipeline=pipeline_3&state=failed'],
     ['runs, by partition', '/runs?partition=2001-03-03'],
-    [`dataset with ${COLUMNS} columns`, '/datasets/wide'],
+    [`dataset with ${COLUMNS} columns, ${LINEAGE / 400} children among ${LINEAGE.toLocaleString('en-US')} versions`, '/datasets/wide'],
   ];
   const bars: { name: string; text: string; ok: boolean }[] = [];
   console.log('\n| page | rows shown | best ms | median ms | bytes |');
@@ -81,6 +98,32 @@ try {
     bars.push({ name: `ui ${name}`, text: `median ${median.toFixed(1)} ms (bar ${BAR_MS} ms)`, ok: median < BAR_MS });
   }
   await app.close();
+
+  // Lineage down alone: the indexed lookup the store does now against the LIKE it replaced, same database.
+  const timeIt = async (fn: () => Promise<number>): Promise<{ median: number; found: number }> => {
+    const times: number[] = [];
+    let found = 0;
+    for (let i = 0; i < 18; i++) {
+      const t0 = performance.now();
+      found = await fn();
+      if (i >= 3) times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return { median: times[Math.floor(times.length / 2)]!, found };
+  };
+  const indexed = await timeIt(async () => { const r = await store.listLineageChildren(source.id); return r.datasets.length + r.models.length; });
+  const pattern = `%${JSON.stringify(source.id)}%`;
+  const like = await timeIt(() => store.transaction(async (tx) => {
+    const d = await tx.execute(`select id, inputs from dataset_versions where inputs like ? order by created_at desc limit 200`, [pattern]);
+    const m = await tx.execute(`select id, inputs from model_versions where inputs like ? order by created_at desc limit 200`, [pattern]);
+    return [...d, ...m].filter((r) => (JSON.parse(String(r['inputs'])) as string[]).includes(source.id)).length;
+  }));
+  if (indexed.found !== like.found) throw new Error(`lineage down: the index found ${indexed.found}, the LIKE ${like.found}`);
+  console.log(`\n| lineage down over ${LINEAGE.toLocaleString('en-US')} versions | children | median ms |`);
+  console.log('|---|---:|---:|');
+  console.log(`| Sluice: lineage_edges (primary key lookup) | ${indexed.found} | ${indexed.median.toFixed(2)} |`);
+  console.log(`| LIKE over inputs JSON (before migration 0008) | ${like.found} | ${like.median.toFixed(2)} |`);
+  bars.push({ name: 'ui lineage down', text: `median ${indexed.median.toFixed(2)} ms, ${(like.median / indexed.median).toFixed(1)}x faster than the LIKE (bar: faster)`, ok: indexed.median < like.median });
   console.log('');
   for (const bar of bars) console.log(`bar ${bar.name}: ${bar.text} ${bar.ok ? 'ok' : 'short'}`);
 } finally {

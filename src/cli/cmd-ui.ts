@@ -7,13 +7,14 @@
  * executor (its failed, cancelled and skipped steps run again with the succeeded steps' recorded outputs,
  * as `sluice runs retry`), loading the pipeline from the file the run recorded or from a file named on the
  * command line; cancel records a cancel request that the process driving the run (any process) acts on
- * within about a second, as `sluice runs cancel`.
+ * within about a second, as `sluice runs cancel`. When a project file is found, its pipelines' declared
+ * schedules are on the schedules page too.
  */
 import { resolve } from 'node:path';
-import { SluiceError } from '../core/errors.ts';
+import { SluiceError, errorMessage } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { openEngine } from '../engine/index.ts';
-import { LocalExecutor, requestCancel, type PipelineGraph } from '../orchestrator/index.ts';
+import { LocalExecutor, findProjectFile, loadProject, requestCancel, type PipelineGraph, type ProjectPipeline } from '../orchestrator/index.ts';
 import { serveUi, type RunActions } from '../server/index.ts';
 import type { ArtifactStore, MetadataStore, RunRecord } from '../store/types.ts';
 import type { CliIO } from './io.ts';
@@ -57,6 +58,12 @@ export async function cmdUi(store: MetadataStore, artifacts: ArtifactStore, file
     }
     return graph;
   };
+  // The project's pipelines, when there is a project file, for their declared schedules; the UI works without.
+  let pipelines: ProjectPipeline[] = [];
+  const projectFile = findProjectFile(io.cwd, undefined, io.env);
+  if (projectFile) {
+    try { pipelines = [...(await loadProject(projectFile)).pipelines.values()]; } catch (err) { io.err(`(the schedules page lists only what schedulers recorded: ${errorMessage(err)})`); }
+  }
   const engine = await openEngine({ tempDirectory: resolve(deps.home, 'duckdb-tmp') });
   const executor = new LocalExecutor({ store, artifacts, engine, logger: deps.logger, resolveGraph: graphOf });
   const actions: RunActions = {
@@ -73,7 +80,7 @@ export async function cmdUi(store: MetadataStore, artifacts: ArtifactStore, file
   const token = io.env.SLUICE_UI_TOKEN || undefined;
   try {
     const server = await serveUi({
-      store, artifacts, engine, actions, port,
+      store, artifacts, engine, actions, port, pipelines,
       resolveGraph: async (run) => (await graphOf(run).catch(() => undefined))?.steps.map((s) => ({ name: s.name, inputs: s.inputs })),
       ...(flags.host ? { host: flags.host } : {}), ...(token ? { token } : {}),
     });

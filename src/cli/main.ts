@@ -12,6 +12,7 @@
   sluice serve <model> [<model> ...] [--port 8080] [--host 127.0.0.1] [--alias champion]   (the web UI under /ui)
   sluice ui [<pipeline.ts> ...] [--port 4400] [--host 127.0.0.1]
       (SLUICE_SERVE_TOKEN: bearer token, required beyond 127.0.0.1)
+  sluice dev [--project FILE] [--port 4400] [--host 127.0.0.1] [--tick-ms N]   (scheduler + UI)
   sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
  *
  * Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.
@@ -38,6 +39,7 @@ import { SIGNAL_GRACE_MS, cmdRunsControl } from './cmd-runs.ts';
 import { createProgressReporter } from './progress.ts';
 import { cmdWorker } from './cmd-worker.ts';
 import { cmdBackfill } from './cmd-backfill.ts';
+import { cmdDev } from './cmd-dev.ts';
 import { cmdScheduler } from './cmd-scheduler.ts';
 import { cmdSchedules } from './cmd-schedules.ts';
 import { cmdModelsCompare, cmdModelsHistory, cmdModelsPromote, cmdModelsRollback, historyRows, type ModelsFlags } from './cmd-models.ts';
@@ -102,6 +104,7 @@ Usage:
   sluice backfill <pipeline> --from P --to P [--parallel N]   one run per partition; run again to resume
   sluice models export <name> [--version N | --alias A] [--format onnx] [--output file.onnx] [--json]
   sluice ui [<pipeline.ts> ...] [--port 4400] [--host 127.0.0.1]   the web UI (token: SLUICE_UI_TOKEN)
+  sluice dev [--project FILE] [--port 4400] [--host 127.0.0.1]     the scheduler and the web UI in one process
 
 State lives in .sluice/ (SQLite metadata, artifacts) unless SLUICE_HOME or SLUICE_DATABASE_URL say otherwise.
 SLUICE_LOG_LEVEL (debug, info, warn, error, silent; default info) sets what is logged to stderr.
@@ -109,7 +112,7 @@ Exit codes: 0 success, 1 a failed run or error, 2 bad usage, 130 cancelled.`;
 
 export async function main(argv: string[], io: CliIO = stdio()): Promise<number> {
   // Scheduling commands parse their own options (cmd-*.ts).
-  const own = new Map([['scheduler', cmdScheduler], ['schedules', cmdSchedules], ['backfill', cmdBackfill], ['worker', cmdWorker]]).get(argv[0] ?? '');
+  const own = new Map([['scheduler', cmdScheduler], ['schedules', cmdSchedules], ['backfill', cmdBackfill], ['worker', cmdWorker], ['dev', cmdDev]]).get(argv[0] ?? '');
   if (own) return own(argv.slice(1), io);
   let parsed;
   try {

@@ -27,6 +27,22 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<DriftMethod, number>> = {
   wasserstein: 0.1, 'jensen-shannon': 0.1, ks: 0.05, 'chi-squared': 0.05, psi: 0.1,
 };
 
+/** Bins of a numeric feature's reference-vs-current histogram, over the reference's range. */
+export const HISTOGRAM_BINS = 20;
+/** Categories of a categorical feature's histogram; the rest are summed as "other". */
+export const HISTOGRAM_TOP = 10;
+
+/**
+ * A feature's distribution for people to compare by eye: shares of the non-missing values, in bins (or
+ * categories) shared by the reference and the current batch. Numeric: `edges` are HISTOGRAM_BINS equal
+ * bins over the reference's range (the last bin includes its upper edge); current values outside it
+ * are counted in `under` and `over`. Categorical: the HISTOGRAM_TOP categories with the largest share in
+ * the two batches together, the rest summed in `other`.
+ */
+export type DriftHistogram =
+  | { kind: 'numeric'; edges: number[]; shares: number[]; under: number; over: number }
+  | { kind: 'categorical'; labels: string[]; shares: number[]; other: number };
+
 /** Reference rows up to which the statistical tests (KS, chi-squared) are the default. */
 export const SMALL_REFERENCE_ROWS = 1000;
 /** Share given to an empty bin in Jensen-Shannon and PSI, as Evidently does. */
@@ -55,6 +71,9 @@ export interface FeatureDrift {
   /** Share of rows left out as missing (null, NaN, +-Infinity). */
   referenceMissing: number;
   currentMissing: number;
+  /** The two distributions on shared bins or categories (see DriftHistogram). */
+  referenceHistogram: DriftHistogram;
+  currentHistogram: DriftHistogram;
 }
 
 export interface DataDriftOptions {
@@ -98,11 +117,13 @@ export function featureDrift(feature: string, reference: Column, current: Column
   const threshold = options.threshold ?? DEFAULT_THRESHOLDS[method];
   const { statistic, pValue } = measure(method, ref, cur, options.bins ?? 30, feature);
   const drifted = P_VALUE_METHODS.has(method) ? (pValue as number) < threshold : statistic >= threshold;
+  const [referenceHistogram, currentHistogram] = histograms(ref, cur);
   return {
     feature, kind: ref.kind, method, statistic, pValue, threshold, drifted,
     referenceRows: ref.rows, currentRows: cur.rows,
     referenceMissing: ref.rows === 0 ? 0 : ref.missing / ref.rows,
     currentMissing: cur.rows === 0 ? 0 : cur.missing / cur.rows,
+    referenceHistogram, currentHistogram,
   };
 }
 
@@ -150,7 +171,45 @@ export function driftFrame(report: DataDriftReport, batch: string): Frame {
     current_rows: numberColumn(f.map((x) => x.currentRows), 'int'),
     reference_missing: numberColumn(f.map((x) => x.referenceMissing)),
     current_missing: numberColumn(f.map((x) => x.currentMissing)),
+    reference_hist: stringColumn(f.map((x) => JSON.stringify(x.referenceHistogram))),
+    current_hist: stringColumn(f.map((x) => JSON.stringify(x.currentHistogram))),
   });
+}
+
+/** Both samples' histograms on the same bins (numeric, over the reference's range) or categories. */
+function histograms(ref: Sample, cur: Sample): [DriftHistogram, DriftHistogram] {
+  if (ref.kind === 'numeric') {
+    let lo = ref.values[0]!;
+    let hi = ref.values[ref.values.length - 1]!;
+    if (lo === hi) { lo -= 0.5; hi += 0.5; }
+    const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => (i === HISTOGRAM_BINS ? hi : lo + ((hi - lo) * i) / HISTOGRAM_BINS));
+    const numeric = (s: Sample): DriftHistogram => {
+      const n = s.values.length;
+      let under = 0;
+      let over = 0;
+      for (let i = 0; i < n; i++) { if (s.values[i]! < lo) under++; else if (s.values[i]! > hi) over++; }
+      return { kind: 'numeric', edges, shares: histogram(s.values, lo, hi, HISTOGRAM_BINS).map((c) => c / n), under: under / n, over: over / n };
+    };
+    return [numeric(ref), numeric(cur)];
+  }
+  const labels = ref.labels!;
+  const shareOf = (s: Sample): Float64Array => {
+    const out = new Float64Array(labels.length);
+    for (let i = 0; i < s.values.length; i++) out[s.values[i]!]!++;
+    for (let k = 0; k < out.length; k++) out[k]! /= s.values.length;
+    return out;
+  };
+  const r = shareOf(ref);
+  const c = shareOf(cur);
+  // Largest in both batches together, ties by label: a category new in the current batch shows up too.
+  const top = labels.map((_, k) => k).sort((a, b) => (r[b]! + c[b]!) - (r[a]! + c[a]!) || (labels[a]! < labels[b]! ? -1 : 1)).slice(0, HISTOGRAM_TOP);
+  const inTop = new Set(top);
+  const categorical = (shares: Float64Array): DriftHistogram => {
+    let other = 0;
+    for (let k = 0; k < shares.length; k++) if (!inTop.has(k)) other += shares[k]!;
+    return { kind: 'categorical', labels: top.map((k) => labels[k]!), shares: top.map((k) => shares[k]!), other };
+  };
+  return [categorical(r), categorical(c)];
 }
 
 function samples(reference: Column, current: Column): [Sample, Sample] {

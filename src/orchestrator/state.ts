@@ -241,7 +241,7 @@ export async function resumeRun(
       const attempt = t.startedAt === null ? t.attempt : t.attempt + 1;
       await tx.updateTaskRun(t.id, {
         state: 'pending', attempt, maxAttempts: attempt + step.retry.retries, retryDelayMs: step.retry.delayMs, timeoutMs: step.timeoutMs ?? null,
-        error: null, errorStack: null, finishedAt: null, durationMs: null, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
+        error: null, errorStack: null, errorHint: null, finishedAt: null, durationMs: null, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
         output: null, outputKind: null, cachedFrom: null,
       });
     }

@@ -203,7 +203,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
         return { kind: 'lost' as const, reason: `task run ${task.id} is no longer this attempt's (${current?.state ?? 'missing'})`, runFinished: null };
       }
       const runNow = (await tx.getRun(run.id))!;
-      const base = { finishedAt: now, durationMs: now - t0, error: cancelled ? `cancelled: ${error.message}` : error.message, errorStack: error.stack ?? null, logs, leaseOwner: null, leaseExpiresAt: null };
+      const base = { finishedAt: now, durationMs: now - t0, error: cancelled ? `cancelled: ${error.message}` : error.message, errorStack: error.stack ?? null, errorHint: error instanceof SluiceError ? error.hint ?? null : null, logs, leaseOwner: null, leaseExpiresAt: null };
       if (cancelled || runNow.cancelRequestedAt !== null) {
         await tx.updateTaskRun(task.id, { ...base, state: 'cancelled' }, { state: ['running'], attempt: job.attempt });
         await skipDescendants(tx, graph, run.id, step.name, 'cancelled', now);
@@ -289,7 +289,7 @@ async function commitSuccess(
         const encoded = encodeOutput(output);
         const ok = await tx.updateTaskRun(fence.taskId, {
           state: 'succeeded', finishedAt: now, durationMs: now - info.t0, output: encoded.json, outputKind: encoded.kind, logs: info.logs,
-          cacheKey: info.cacheKey, cachedFrom: info.cachedFrom, error: null, errorStack: null,
+          cacheKey: info.cacheKey, cachedFrom: info.cachedFrom, error: null, errorStack: null, errorHint: null,
         }, { state: ['running'], attempt: fence.attempt, leaseOwner: fence.owner });
         if (!ok) throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
         await pauseForTest(step.name);

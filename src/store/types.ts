@@ -69,6 +69,8 @@ export interface TaskRunRecord {
   durationMs: number | null;
   error: string | null;
   errorStack: string | null;
+  /** The way out the error named (`SluiceError.hint`), shown under the error; null for none. */
+  errorHint: string | null;
   /**
    * The step's output as JSON. With `outputKind` 'value' it is the faithful encoding that later steps
    * read back as their input (datasets as `{"$dataset": {...}}`, models as `{"$model": {...}}`, see

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { pipeline } from '../../src/orchestrator/index.ts';
 import { buildUi } from '../../src/server/ui/app.ts';
 import { HTML_ERROR, SCRIPT_COLUMN, uiFixture, type UiFixture } from '../server/ui-fixture.ts';
 
@@ -30,7 +31,11 @@ describe('web UI in chromium', { skip }, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     fx = await uiFixture();
-    app = buildUi({ store: fx.store, artifacts: fx.artifacts, engine: fx.engine, actions: fx.actions, resolveGraph: fx.resolveGraph, liveIntervalMs: 300 });
+    const nightly = pipeline('nightly_ui', { schedule: { cron: '30 2 * * *', timezone: 'America/New_York' } }).step('x', [], () => 1).build();
+    app = buildUi({
+      store: fx.store, artifacts: fx.artifacts, engine: fx.engine, actions: fx.actions, resolveGraph: fx.resolveGraph, liveIntervalMs: 300,
+      pipelines: [{ name: 'nightly_ui', graph: nightly, file: '/project/nightly.ts' }],
+    });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -56,6 +61,7 @@ describe('web UI in chromium', { skip }, () => {
     await page.waitForURL(new RegExp(`/runs/${fx.failedRunId}$`));
     const message = await page.locator('#run-error .message').innerText();
     assert.ok(message.includes(HTML_ERROR), message);
+    assert.equal(await page.locator('#run-error .hint').innerText(), 'Hint Check <the> upstream & retry', 'the hint the step\'s error carried, as text');
     assert.equal(await page.locator('main img, main b').count(), 0, 'the error\'s markup was not parsed');
     const failedNode = page.locator('svg.step-graph a[data-step="publish"]');
     assert.equal(await failedNode.getAttribute('data-state'), 'failed');
@@ -134,7 +140,53 @@ describe('web UI in chromium', { skip }, () => {
     const legend = await page.locator('[data-feature="distance"] .u-legend').innerText();
     assert.match(legend, /threshold/);
     assert.equal(await page.locator('table.drift tbody tr').count(), 2);
+    // Reference against current for the latest batch: two SVG bar charts with bars of both kinds.
+    assert.equal(await page.locator('.distribution svg.distribution-chart').count(), 2);
+    assert.ok(await page.locator('.distribution[data-feature="distance"] rect.reference').count() >= 20);
+    assert.ok(await page.locator('.distribution[data-feature="distance"] rect.current').count() >= 20);
+    const tallest = await page.locator('.distribution[data-feature="distance"] rect.current').evaluateAll((rs) => Math.max(...rs.map((r) => Number(r.getAttribute('height')))));
+    assert.ok(tallest > 10, `bars have height: ${tallest}`);
     await shot('drift');
+    await page.selectOption('select[name=batch]', '1');
+    await page.click('#show-batch');
+    await page.waitForURL(/batch=1$/);
+    assert.equal(await page.locator('table.drift').getAttribute('data-batch'), '2001-01');
+    await page.locator('.distributions').screenshot({ path: join(SHOTS, 'drift-distributions.png') });
+  });
+
+  test('monitoring: performance per batch drawn by uPlot, a line per model alias', async () => {
+    await page.goto(`${url}/monitoring`);
+    await page.waitForSelector('[data-chart="perf-0-0"] canvas');
+    const legend = await page.locator('[data-metric="auc"] .u-legend').innerText();
+    assert.match(legend, /delay \(champion\)/);
+    assert.match(legend, /delay v3/);
+    assert.equal(await page.locator('.performance .uplot').count(), 2, 'auc and logLoss');
+    assert.equal(await page.locator('table.performance-table tbody tr').count(), fx.performance.length);
+    await shot('performance');
+  });
+
+  test('schedules: next occurrences, last run, paused; a backfill partition by partition', async () => {
+    const now = Date.now();
+    const fired = Date.UTC(2001, 2, 1, 5);
+    await fx.store.schedules.syncSchedule({ pipeline: 'flights_ui', name: 'monthly', cron: '0 6 1 * *', timezone: 'Europe/Paris', catchUp: 'latest', file: null }, now);
+    await fx.store.schedules.recordOccurrences('flights_ui', 'monthly', [{ occurrence: fired, partition: '2001-03' }], now, now);
+    await fx.store.schedules.markOccurrenceSubmitted('flights_ui', 'monthly', fired, fx.failedRunId, now);
+    const bf = await fx.store.schedules.createBackfill({ id: 'bf_browser', pipeline: 'flights_ui', file: null, from: '2001-01', to: '2001-06', parallel: 1, inOrder: true, params: {} }, ['2001-01', '2001-02', '2001-03', '2001-04', '2001-05', '2001-06'], now);
+    await fx.store.schedules.updateBackfillPartition(bf.id, 0, { state: 'succeeded', runId: fx.succeededRunIds[0]!, attempts: 1 }, now);
+    await fx.store.schedules.updateBackfillPartition(bf.id, 1, { state: 'succeeded', runId: fx.succeededRunIds[1]!, attempts: 1 }, now);
+    await fx.store.schedules.updateBackfillPartition(bf.id, 2, { state: 'failed', runId: fx.failedRunId, attempts: 1 }, now);
+    await page.goto(`${url}/runs`);
+    await page.click('header.top a[href="/schedules"]');
+    await page.waitForURL(/\/schedules$/);
+    assert.equal(await page.locator('table.schedules tbody tr').count(), 2);
+    assert.equal(await page.locator('tr[data-schedule="flights_ui/monthly"] td.next li').count(), 3);
+    assert.match(await page.locator('tr[data-schedule="nightly_ui/default"]').innerText(), /no scheduler has seen this schedule yet/);
+    assert.equal(await page.locator('svg.partition-strip rect').count(), 6);
+    assert.match(await page.locator('.backfill-block .progress-text').innerText(), /2 of 6 partitions succeeded/);
+    // A running backfill's section polls itself: the page follows the backfill as partitions finish.
+    await fx.store.schedules.updateBackfillPartition(bf.id, 3, { state: 'succeeded', runId: fx.succeededRunIds[0]!, attempts: 1 }, Date.now());
+    await page.locator('.backfill-block .progress-text', { hasText: '3 of 6 partitions succeeded' }).waitFor({ timeout: 10_000 });
+    await shot('schedules');
     assert.deepEqual(pageErrors, [], 'no script error on any page');
     assert.deepEqual(dialogs, []);
   });

@@ -105,7 +105,7 @@ test('missing values are left out and reported; a dataset drifts when half its c
   assert.equal(dataDrift(ref, cur, { driftShare: 0.3 }).drifted, true);
   const frame = driftFrame(report, '2001-03');
   assert.equal(frame.numRows, 3);
-  assert.deepEqual(frame.names, ['batch', 'feature', 'kind', 'method', 'statistic', 'p_value', 'threshold', 'drifted', 'reference_rows', 'current_rows', 'reference_missing', 'current_missing']);
+  assert.deepEqual(frame.names, ['batch', 'feature', 'kind', 'method', 'statistic', 'p_value', 'threshold', 'drifted', 'reference_rows', 'current_rows', 'reference_missing', 'current_missing', 'reference_hist', 'current_hist']);
   assert.equal(frame.get(0, 'batch'), '2001-03');
 });
 

@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SluiceError } from '../../src/core/errors.ts';
-import { csv } from '../../src/data/index.ts';
+import { DatasetCatalog, csv } from '../../src/data/index.ts';
+import { Frame, numberColumn, stringColumn } from '../../src/frame/frame.ts';
 import { openEngine, type Engine } from '../../src/engine/index.ts';
 import { LocalExecutor, pipeline, requestCancel, runPipeline, type PipelineGraph } from '../../src/orchestrator/index.ts';
 import { suite } from '../../src/quality/index.ts';
@@ -23,6 +24,8 @@ export interface UiFixture {
   artifacts: ArtifactStore;
   engine: Engine;
   graph: PipelineGraph;
+  /** Performance per batch as `ctx.monitor.performance` records it: [batch, line label, auc]. */
+  performance: [string, string, number][];
   /** The failed run (step `publish` threw HTML). */
   failedRunId: string;
   succeededRunIds: string[];
@@ -98,6 +101,30 @@ export async function uiFixture(databaseUrl?: string): Promise<UiFixture> {
   const failed = await runPipeline(graph, { store, artifacts, engine, params: { month: '3' }, partition: '2001-03' });
   if (failed.state !== 'failed') throw new Error(`fixture run 3 should fail, got ${failed.state}`);
 
+  // Performance once labels arrive, staged the way ctx.monitor.drift stages its dataset: one version per
+  // batch and model line, rows (batch, model, version, alias, metric, value, rows), `meta.performance`.
+  const performance: [string, string, number][] = [];
+  const catalog = new DatasetCatalog(store, artifacts);
+  const measured: { batch: string; version: number; alias?: string; auc: number; logLoss: number }[] = [
+    { batch: '2001-02', version: 1, alias: 'champion', auc: 0.71, logLoss: 0.52 },
+    { batch: '2001-03', version: 2, alias: 'champion', auc: 0.69, logLoss: 0.55 },
+    { batch: '2001-03', version: 3, auc: 0.73, logLoss: 0.5 },
+    { batch: '2001-04', version: 2, alias: 'champion', auc: 0.66, logLoss: 0.58 },
+    { batch: '2001-04', version: 3, auc: 0.72, logLoss: 0.51 },
+  ];
+  for (const m of measured) {
+    const metrics = { auc: m.auc, logLoss: m.logLoss };
+    const frame = Frame.from({
+      batch: stringColumn([m.batch, m.batch]), model: stringColumn(['delay', 'delay']), version: numberColumn([m.version, m.version], 'int'),
+      alias: stringColumn([m.alias ?? null, m.alias ?? null]), metric: stringColumn(['auc', 'logLoss']), value: numberColumn([m.auc, m.logLoss]), rows: numberColumn([400, 400], 'int'),
+    });
+    const staged = await catalog.stage(engine, 'delay_performance', frame, { runId: null, step: null, inputs: [], partition: m.batch }, {
+      meta: { performance: { batch: m.batch, model: 'delay', version: m.version, ...(m.alias ? { alias: m.alias } : {}), rows: 400, metrics } },
+    });
+    await catalog.commit(staged);
+    performance.push([m.batch, m.alias ? `delay (${m.alias})` : `delay v${m.version}`, m.auc]);
+  }
+
   // Retry and cancel as `sluice ui` wires them: the local executor resumes the failed run (same id),
   // and a cancel request is seen by whichever process drives the run.
   const executor = new LocalExecutor({ store, artifacts, engine, resolveGraph: async () => graph });
@@ -128,7 +155,7 @@ export async function uiFixture(databaseUrl?: string): Promise<UiFixture> {
   };
   const shapes = new Map([graph, slow].map((g) => [g.name, g.steps.map((s) => ({ name: s.name, inputs: s.inputs }))]));
   return {
-    store, artifacts, engine, graph, failedRunId: failed.runId, succeededRunIds, actions,
+    store, artifacts, engine, graph, performance, failedRunId: failed.runId, succeededRunIds, actions,
     resolveGraph: async (run) => shapes.get(run.pipeline),
     fix: () => { broken = false; }, startSlow,
     async dispose() { await executor.close(); await engine.close(); await store.close(); await rm(home, { recursive: true, force: true }); },

@@ -7,14 +7,16 @@
  *   GET  /runs[?pipeline&state&partition&after]    runs, newest first, 50 a page (keyset pages)
  *   GET  /runs/:id, /runs/:id/live                  a run; the live fragment polled while it runs
  *   POST /runs/:id/retry, /runs/:id/cancel          the orchestration's retry and cancel (CSRF-checked)
+ *   GET  /schedules, /schedules/live                schedules (next occurrences, last run, paused) and backfills by partition
  *   GET  /datasets, /datasets/:name[?version]       versions, partitions, profile, validation, quarantine, lineage
  *   GET  /models, /models/:name, /models/:name/compare?a&b
- *   GET  /monitoring, /monitoring/:dataset          drift per feature over batches
+ *   GET  /monitoring, /monitoring/:dataset[?batch]  performance over batches; drift per feature over batches, reference vs current
  *   GET  /static/*                                  htmx, uPlot (from node_modules), the UI's script and css
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
 import type { Engine } from '../../engine/index.ts';
+import type { ProjectPipeline } from '../../orchestrator/index.ts';
 import type { ArtifactStore, MetadataStore, RunRecord } from '../../store/types.ts';
 import { asset } from './assets.ts';
 import { datasetPage, datasetsPage } from './datasets.ts';
@@ -23,7 +25,7 @@ import { page, type PageContext } from './layout.ts';
 import { comparePage, modelPage, modelsPage } from './models.ts';
 import { driftPage, monitoringPage } from './monitoring.ts';
 import { runLive, runPage, runsPage } from './runs.ts';
-import { schedulesPage } from './schedules.ts';
+import { schedulesLive, schedulesPage } from './schedules.ts';
 import { Guard, TOKEN_COOKIE, sameText } from './security.ts';
 import type { RunActions, StepShape, UiDeps } from './types.ts';
 
@@ -37,6 +39,8 @@ export interface UiOptions {
   /** Retry and cancel; without them the buttons are not shown. */
   actions?: RunActions;
   resolveGraph?: (run: RunRecord) => Promise<readonly StepShape[] | undefined>;
+  /** The project's pipelines: the schedules page shows their declared schedules (also those no scheduler has seen yet). */
+  pipelines?: readonly ProjectPipeline[];
   /** Required token (SLUICE_UI_TOKEN); none means no authentication, for 127.0.0.1 only. */
   token?: string;
   liveIntervalMs?: number;
@@ -61,7 +65,7 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
   const deps: UiDeps = {
     store: options.store, artifacts: options.artifacts, liveIntervalMs: options.liveIntervalMs ?? 2000, now: options.now ?? Date.now,
     ...(options.engine ? { engine: options.engine } : {}), ...(options.actions ? { actions: options.actions } : {}),
-    ...(options.resolveGraph ? { resolveGraph: options.resolveGraph } : {}),
+    ...(options.resolveGraph ? { resolveGraph: options.resolveGraph } : {}), ...(options.pipelines ? { pipelines: options.pipelines } : {}),
   };
   const guard = new Guard(options.token, base || '/');
 
@@ -176,6 +180,7 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
   });
 
   app.get('/schedules', async (req, reply) => send(reply, await schedulesPage(deps, ctxOf(req, reply))));
+  app.get('/schedules/live', async (req, reply) => send(reply, await schedulesLive(deps, ctxOf(req, reply))));
 
   app.get('/datasets', async (req, reply) => send(reply, await datasetsPage(deps, ctxOf(req, reply))));
   app.get('/datasets/:name', async (req, reply) => {
@@ -204,7 +209,7 @@ function registerRoutes(app: FastifyInstance, options: UiOptions, base: string):
   app.get('/monitoring', async (req, reply) => send(reply, await monitoringPage(deps, ctxOf(req, reply))));
   app.get('/monitoring/:name', async (req, reply) => {
     const { name } = req.params as { name: string };
-    const body = await driftPage(deps, ctxOf(req, reply), name);
+    const body = await driftPage(deps, ctxOf(req, reply), name, parseVersion((req.query as { batch?: string }).batch));
     return body ? send(reply, body) : notFound(req, reply, `No drift dataset "${name}".`);
   });
 }

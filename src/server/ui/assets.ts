@@ -102,6 +102,13 @@ details.step summary { cursor: pointer; }
 .flash { padding: .5rem .8rem; border: 1px solid var(--line); background: #eff6ff; margin: .5rem 0; }
 .delta-better { color: var(--ok); }
 .delta-worse { color: var(--bad); }
+ul.plain { list-style: none; margin: 0; padding: 0; }
+.progress { width: 100%; max-width: 900px; height: .6rem; background: var(--line); border-radius: .3rem; overflow: hidden; margin: .3rem 0; }
+.progress > div { height: 100%; background: var(--ok); }
+.partition-strip { display: block; margin: .3rem 0 .6rem; }
+.backfill-block { margin-bottom: 1.5rem; }
+.distributions { display: grid; grid-template-columns: repeat(auto-fill, minmax(640px, 1fr)); gap: .5rem 1rem; }
+.distribution-chart { max-width: 100%; height: auto; }
 `;
 
 const own: Record<string, Asset> = {

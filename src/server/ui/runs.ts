@@ -104,7 +104,7 @@ export async function runLive(deps: UiDeps, ctx: PageContext, run: RunRecord): P
     return stepDetails(ctx, t, from, inputs, refsOf.get(t.step) ?? [], t.state === 'failed');
   });
   return html`<section id="run-live" data-run-state="${run.state}" ${live ? html`hx-get="${runUrl}/live" hx-trigger="every ${deps.liveIntervalMs}ms" hx-swap="outerHTML"` : ''}>
-${run.error ? errorBlock(run.error, run.errorStack, 'run-error') : ''}
+${run.error ? errorBlock(run.error, run.errorStack, 'run-error', runHint(run, tasks)) : ''}
 <h2>Steps</h2><div class="graph">${graph}</div>
 <h2>Timeline</h2><div class="timeline">${timeline(tasks.map((t) => ({ name: t.step, state: t.state, start: t.startedAt, end: t.finishedAt })), now)}</div>
 <table class="steps"><thead><tr><th>step</th><th>state</th><th class="num">attempt</th><th>started</th><th class="num">duration</th><th>error</th></tr></thead><tbody>
@@ -112,6 +112,11 @@ ${tasks.map((t) => html`<tr data-step="${t.step}"><td><a href="#step-${slug(t.st
 </tbody></table>
 ${steps}
 </section>`;
+}
+
+/** The run's error is its first failed step's: so is the hint. */
+function runHint(run: RunRecord, tasks: readonly TaskRunRecord[]): string | null {
+  return tasks.find((t) => t.state === 'failed' && t.error !== null && run.error !== null && run.error.includes(t.error))?.errorHint ?? null;
 }
 
 /** "2 of 3" when the run recorded its retry policy, else the attempt number alone. */
@@ -141,12 +146,15 @@ function lineageEdges(tasks: readonly TaskRunRecord[], outputs: { datasets: Data
   return [...edges].map((e) => JSON.parse(e) as [string, string]);
 }
 
-/** An error, its hint (a `hint:` line when the message carries one) and the stack, all as text. */
-export function errorBlock(message: string, stack: string | null, id?: string): SafeHtml {
+/**
+ * An error, its hint and the stack, all as text. The hint is the one recorded with the task run
+ * (`SluiceError.hint`, migration 0008), else a `hint:` line the message carries.
+ */
+export function errorBlock(message: string, stack: string | null, id?: string, recordedHint?: string | null): SafeHtml {
   const lines = message.split('\n');
   const hintAt = lines.findIndex((l) => /^\s*hint:/i.test(l));
   const text = hintAt >= 0 ? lines.slice(0, hintAt).join('\n') : message;
-  const hint = hintAt >= 0 ? lines.slice(hintAt).join('\n').replace(/^\s*hint:\s*/i, '') : null;
+  const hint = recordedHint || (hintAt >= 0 ? lines.slice(hintAt).join('\n').replace(/^\s*hint:\s*/i, '') : null);
   return html`<div class="error" ${id ? html`id="${id}"` : ''}><strong>Error</strong><pre class="message">${text}</pre>
 ${hint ? html`<div class="hint"><strong>Hint</strong> ${hint}</div>` : ''}
 ${stack ? html`<details><summary>stack</summary><pre class="stack">${stack}</pre></details>` : ''}</div>`;
@@ -159,7 +167,7 @@ function refLink(ctx: PageContext, r: Ref): SafeHtml {
 function stepDetails(ctx: PageContext, t: TaskRunRecord, upstream: string[], inputs: (Ref & { via: string })[], outputs: Ref[], open: boolean): SafeHtml {
   return html`<details class="step" id="step-${slug(t.step)}" data-step="${t.step}" ${open ? 'open' : ''}>
 <summary><strong>${t.step}</strong> ${stateBadge(t.state)} <span class="muted">attempt ${attempts(t)}${t.durationMs !== null ? `, ${duration(t.durationMs)}` : ''}${t.cachedFrom ? `, cached from ${t.cachedFrom}` : ''}</span></summary>
-${t.error ? errorBlock(t.error, t.errorStack) : ''}
+${t.error ? errorBlock(t.error, t.errorStack, undefined, t.errorHint) : ''}
 <dl class="kv">
 <dt>started</dt><dd>${time(t.startedAt)}</dd><dt>finished</dt><dd>${time(t.finishedAt)}</dd>
 <dt>attempts</dt><dd>${attempts(t)}${t.maxAttempts > 1 ? ` (backoff from ${duration(t.retryDelayMs)})` : ''}${t.timeoutMs !== null ? `, timeout ${duration(t.timeoutMs)}` : ''}</dd>
@@ -187,7 +195,8 @@ function collectRefs(value: Json, out: Ref[] = [], depth = 0): Ref[] {
   if (typeof o['version'] === 'number' && (typeof o['name'] === 'string' || typeof o['dataset'] === 'string' || typeof o['model'] === 'string')) {
     pushRef(o, typeof o['model'] === 'string' || o['kind'] === 'model' ? 'model' : 'dataset', out);
   }
-  for (const v of Object.values(o)) collectRefs(v, out, depth + 1);
+  // Not into a `$dataset` / `$model` encoding just read: its { name, version } would be listed again as a dataset.
+  for (const [k, v] of Object.entries(o)) if (k !== '$dataset' && k !== '$model') collectRefs(v, out, depth + 1);
   return out;
 }
 

@@ -115,3 +115,56 @@ export function metricPairs(metrics: readonly { name: string; a: number | undefi
   const legend = labels.map((l, k) => html`<rect x="${left + k * 80}" y="2" width="10" height="10" fill="${colors[k]}"/><text x="${left + 14 + k * 80}" y="11" font-size="11">${l}</text>`);
   return html`<svg class="compare-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="metrics of both versions">${legend}${rows}</svg>`;
 }
+
+/** A feature's distribution as the drift report stores it (monitor/drift.ts, DriftHistogram). */
+export type Distribution =
+  | { kind: 'numeric'; edges: number[]; shares: number[]; under: number; over: number }
+  | { kind: 'categorical'; labels: string[]; shares: number[]; other: number };
+
+/**
+ * Reference and current distributions side by side: per bin (or category) a pair of bars on one scale,
+ * reference in blue, current in orange. Numeric end bars ("below", "above" the reference's range) and the
+ * categorical "other" are drawn only when either side has a share there.
+ */
+export function distributionPair(ref: Distribution, cur: Distribution): SafeHtml {
+  const bins: { label: string; r: number; c: number }[] = [];
+  if (ref.kind === 'numeric' && cur.kind === 'numeric') {
+    const fmt = (x: number): string => String(Number(x.toPrecision(4)));
+    if (ref.under + cur.under > 0) bins.push({ label: `below ${fmt(ref.edges[0]!)}`, r: ref.under, c: cur.under });
+    ref.shares.forEach((s, i) => bins.push({ label: `${fmt(ref.edges[i]!)} to ${fmt(ref.edges[i + 1]!)}`, r: s, c: cur.shares[i] ?? 0 }));
+    if (ref.over + cur.over > 0) bins.push({ label: `above ${fmt(ref.edges.at(-1)!)}`, r: ref.over, c: cur.over });
+  } else if (ref.kind === 'categorical' && cur.kind === 'categorical') {
+    ref.labels.forEach((l, i) => bins.push({ label: l, r: ref.shares[i] ?? 0, c: cur.shares[i] ?? 0 }));
+    if (ref.other + cur.other > 0) bins.push({ label: 'other', r: ref.other, c: cur.other });
+  }
+  if (bins.length === 0) return html``;
+  const w = 640;
+  const left = 36;
+  const top = 18;
+  const plot = 120;
+  const categorical = ref.kind === 'categorical';
+  const bottom = categorical ? 56 : 20;
+  const h = top + plot + bottom;
+  const max = Math.max(...bins.map((x) => Math.max(x.r, x.c)), 1e-12);
+  const group = (w - left - 6) / bins.length;
+  const bar = Math.max(1, group / 2 - 1);
+  const y = (share: number): number => top + plot - (share / max) * plot;
+  const rects = bins.map((x, i) => {
+    const x0 = left + i * group;
+    const pair = ([['reference', x.r, '#2563eb', 0], ['current', x.c, '#ea580c', 1]] as const).map(([which, share, color, k]) => html`<rect class="${which}" data-bin="${i}" x="${(x0 + k * bar).toFixed(1)}" y="${y(share).toFixed(1)}" width="${bar.toFixed(1)}" height="${(top + plot - y(share)).toFixed(1)}" fill="${color}"><title>${x.label}, ${which}: ${(share * 100).toFixed(1)}%</title></rect>`);
+    const label = categorical
+      ? html`<text x="${(x0 + group / 2).toFixed(1)}" y="${top + plot + 12}" font-size="10" fill="#374151" text-anchor="end" transform="rotate(-35 ${(x0 + group / 2).toFixed(1)} ${top + plot + 12})">${x.label.length > 12 ? `${x.label.slice(0, 11)}…` : x.label}</text>`
+      : '';
+    return html`${pair}${label}`;
+  });
+  // Numeric: the reference range's ends and middle under the axis.
+  const axis = categorical ? '' : (() => {
+    const n = ref as Extract<Distribution, { kind: 'numeric' }>;
+    const first = left + (n.under + (cur as typeof n).under > 0 ? group : 0);
+    const last = first + n.shares.length * group;
+    const fmt = (x: number): string => String(Number(x.toPrecision(4)));
+    return html`<text x="${first.toFixed(1)}" y="${top + plot + 14}" font-size="10" fill="#374151">${fmt(n.edges[0]!)}</text><text x="${((first + last) / 2).toFixed(1)}" y="${top + plot + 14}" font-size="10" fill="#374151" text-anchor="middle">${fmt(n.edges[Math.floor(n.shares.length / 2)]!)}</text><text x="${last.toFixed(1)}" y="${top + plot + 14}" font-size="10" fill="#374151" text-anchor="end">${fmt(n.edges.at(-1)!)}</text>`;
+  })();
+  const legend = html`<rect x="${left}" y="2" width="10" height="10" fill="#2563eb"/><text x="${left + 14}" y="11" font-size="11">reference</text><rect x="${left + 90}" y="2" width="10" height="10" fill="#ea580c"/><text x="${left + 104}" y="11" font-size="11">current</text><text x="0" y="${top + 8}" font-size="10" fill="#6b7280">${(max * 100).toFixed(0)}%</text>`;
+  return html`<svg class="distribution-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="reference and current distributions">${legend}<line x1="${left}" x2="${w - 6}" y1="${top + plot}" y2="${top + plot}" stroke="#9ca3af"/>${rects}${axis}</svg>`;
+}

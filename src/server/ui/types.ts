@@ -1,4 +1,5 @@
 import type { Engine } from '../../engine/index.ts';
+import type { ProjectPipeline } from '../../orchestrator/index.ts';
 import type { ArtifactStore, MetadataStore, RunRecord } from '../../store/types.ts';
 
 /** Retry and cancel, as the orchestration provides them (the CLI wires its executor in). */
@@ -20,6 +21,8 @@ export interface UiDeps {
   actions?: RunActions;
   /** The graph of a run's pipeline (steps and inputs); without it edges come from the lineage of the run's outputs. */
   resolveGraph?: (run: RunRecord) => Promise<readonly StepShape[] | undefined>;
+  /** The project's pipelines (`sluice dev`, `sluice ui` in a project): their declared schedules on the schedules page. */
+  pipelines?: readonly ProjectPipeline[];
   /** How often a page of an unfinished run refreshes, in ms (default 2000). */
   liveIntervalMs: number;
   now: () => number;

@@ -128,17 +128,15 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async listLineageChildren(id: string, limit = 200): Promise<{ datasets: DatasetVersionRecord[]; models: ModelVersionRecord[] }> {
     requireText(id, 'version id');
-    // `inputs` is a JSON array of ids: a LIKE on the quoted id finds candidates, the parsed array decides.
-    const pattern = `%${JSON.stringify(id).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // lineage_edges (migration 0008): its primary key (input_id, output_kind, output_id) finds the children.
     return this.#guard(`listing what was made from ${id}`, async () => {
-      const datasets = await this.#db.selectFrom('dataset_versions').selectAll().where(sql<boolean>`inputs like ${pattern} escape '\\'`)
-        .orderBy('created_at', 'desc').limit(limit).execute();
-      const models = await this.#db.selectFrom('model_versions').selectAll().where(sql<boolean>`inputs like ${pattern} escape '\\'`)
-        .orderBy('created_at', 'desc').limit(limit).execute();
-      return {
-        datasets: datasets.map(toDatasetVersion).filter((v) => v.inputs.includes(id)),
-        models: models.map(toModelVersion).filter((v) => v.inputs.includes(id)),
-      };
+      const datasets = await this.#db.selectFrom('lineage_edges as e').innerJoin('dataset_versions as v', 'v.id', 'e.output_id')
+        .selectAll('v').where('e.input_id', '=', id).where('e.output_kind', '=', 'dataset')
+        .orderBy('v.created_at', 'desc').limit(limit).execute();
+      const models = await this.#db.selectFrom('lineage_edges as e').innerJoin('model_versions as v', 'v.id', 'e.output_id')
+        .selectAll('v').where('e.input_id', '=', id).where('e.output_kind', '=', 'model')
+        .orderBy('v.created_at', 'desc').limit(limit).execute();
+      return { datasets: datasets.map(toDatasetVersion), models: models.map(toModelVersion) };
     });
   }
 

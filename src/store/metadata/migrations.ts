@@ -10,7 +10,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- see above: migrations must not depend on today's schema type */
 import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
 import { schedulesMigration } from './schedule-migration.ts';
 
@@ -257,6 +257,33 @@ function uiIndexes(): Migration {
   };
 }
 
+/**
+ * The web UI, part two (issue 13): a failed task run keeps its error's hint (`SluiceError.hint`, the way
+ * out) beside the message and stack; `lineage_edges` holds one row per (input id, output version) so
+ * "what was made from this version" is an index lookup instead of a LIKE over every version's JSON
+ * `inputs`. Existing versions' inputs are copied in, each dialect unpacking the JSON array itself.
+ */
+function uiHintAndLineage(dialect: SqlDialectName): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('task_runs').addColumn('error_hint', 'text').execute();
+      await db.schema
+        .createTable('lineage_edges')
+        .addColumn('input_id', 'text', (col) => col.notNull())
+        .addColumn('output_kind', 'text', (col) => col.notNull())
+        .addColumn('output_id', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('lineage_edges_pkey', ['input_id', 'output_kind', 'output_id'])
+        .execute();
+      for (const [table, kind] of [['dataset_versions', 'dataset'], ['model_versions', 'model']] as const) {
+        const unpack = dialect === 'sqlite'
+          ? sql`select distinct j.value, ${kind}, v.id from ${sql.table(table)} v, json_each(v.inputs) j where j.type = 'text'`
+          : sql`select distinct j, ${kind}, v.id from ${sql.table(table)} v, jsonb_array_elements_text(v.inputs::jsonb) j`;
+        await sql`insert into lineage_edges (input_id, output_kind, output_id) ${unpack}`.execute(db);
+      }
+    },
+  };
+}
+
 /** All migrations, by name; names sort in application order. */
 function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -266,6 +293,7 @@ function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> 
     '0005_model_alias_history': aliasHistory(dialect),
     '0006_schedules': schedulesMigration(),
     '0007_ui_indexes': uiIndexes(),
+    '0008_ui_hint_lineage': uiHintAndLineage(dialect),
   };
 }
 

@@ -77,6 +77,7 @@ export function toTaskRun(r: Omit<TaskRunsTable, 'seq'>): TaskRunRecord {
     durationMs: toNullableNumber(r.duration_ms),
     error: r.error,
     errorStack: r.error_stack,
+    errorHint: r.error_hint ?? null,
     output: parseJson(r.output, `output of ${where}`),
     outputKind: r.output_kind === 'value' || r.output_kind === 'summary' ? r.output_kind : null,
     logs: parseJson(r.logs, `logs of ${where}`) as string[],

@@ -61,6 +61,8 @@ export interface TaskRunsTable {
   not_before: number | null;
   cache_key: string | null;
   cached_from: string | null;
+  /** The failed attempt's `SluiceError.hint` (migration 0008). */
+  error_hint: string | null;
 }
 
 export interface WorkersTable {
@@ -157,6 +159,14 @@ export interface ModelAliasHistoryTable {
   at: number;
 }
 
+/** One row per input id of a dataset or model version (migration 0008): lineage down by index. */
+export interface LineageEdgesTable {
+  input_id: string;
+  /** 'dataset' | 'model': the table `output_id` is in. */
+  output_kind: string;
+  output_id: string;
+}
+
 export interface Database extends ScheduleTables {
   runs: RunsTable;
   task_runs: TaskRunsTable;
@@ -168,4 +178,5 @@ export interface Database extends ScheduleTables {
   model_alias_history: ModelAliasHistoryTable;
   workers: WorkersTable;
   artifact_pins: ArtifactPinsTable;
+  lineage_edges: LineageEdgesTable;
 }

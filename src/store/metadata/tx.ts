@@ -135,7 +135,7 @@ export class KyselyTx implements MetadataTx {
         timeout_ms: optionalTime(task.timeoutMs ?? null, `timeoutMs of task run ${task.id}`),
         lease_owner: null, lease_expires_at: null,
         not_before: optionalTime(task.notBefore ?? null, `notBefore of task run ${task.id}`),
-        cache_key: task.cacheKey ?? null, cached_from: null,
+        cache_key: task.cacheKey ?? null, cached_from: null, error_hint: null,
       };
     });
     // Rows per INSERT stay under the bound-parameter limits (21 columns).
@@ -224,6 +224,7 @@ export class KyselyTx implements MetadataTx {
     const row: DatasetVersionsTable = { ...base, version, created_at: now };
     try {
       await this.#db.insertInto('dataset_versions').values(row).execute();
+      await this.#insertLineage('dataset', v.id, v.inputs ?? []);
     } catch (err) {
       if (isUniqueViolation(err)) throw new SluiceError(`Dataset version id ${v.id} already exists in ${this.#description}`, { code: 'METADATA_CONFLICT', cause: err, context: { dataset: v.dataset } });
       throw err;
@@ -264,6 +265,14 @@ export class KyselyTx implements MetadataTx {
     return this.unreferencedArtifacts([...new Set(expired)], when, Number.POSITIVE_INFINITY);
   }
 
+  /** The version's lineage edges (migration 0008), in the transaction that registers it. */
+  async #insertLineage(kind: 'dataset' | 'model', id: string, inputs: readonly string[]): Promise<void> {
+    const unique = [...new Set(inputs)];
+    for (const part of chunks(unique)) {
+      await this.#db.insertInto('lineage_edges').values(part.map((input) => ({ input_id: input, output_kind: kind, output_id: id }))).execute();
+    }
+  }
+
   // ---- models -------------------------------------------------------------------------------------
 
   /** Must run inside a transaction (the version counter). */
@@ -283,6 +292,7 @@ export class KyselyTx implements MetadataTx {
     };
     try {
       await this.#db.insertInto('model_versions').values(row).execute();
+      await this.#insertLineage('model', v.id, v.inputs ?? []);
     } catch (err) {
       if (isUniqueViolation(err)) throw new SluiceError(`Model version id ${v.id} already exists in ${this.#description}`, { code: 'METADATA_CONFLICT', cause: err, context: { model: v.model } });
       throw err;
@@ -367,6 +377,7 @@ export function taskSet(id: string, patch: TaskRunPatch): Updateable<TaskRunsTab
   if (patch.durationMs !== undefined) set.duration_ms = optionalTime(patch.durationMs, `durationMs of ${where}`);
   if (patch.error !== undefined) set.error = patch.error;
   if (patch.errorStack !== undefined) set.error_stack = patch.errorStack;
+  if (patch.errorHint !== undefined) set.error_hint = patch.errorHint;
   if (patch.output !== undefined) set.output = jsonText(patch.output, `output of ${where}`);
   if (patch.outputKind !== undefined) set.output_kind = patch.outputKind;
   if (patch.logs !== undefined) set.logs = jsonText(patch.logs, `logs of ${where}`);
