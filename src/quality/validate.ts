@@ -174,9 +174,12 @@ export async function validateRelation(engine: Engine, catalog: DatasetCatalog, 
     if (o.checkOnly) return { report, clean: null, quarantine: null };
 
     // Pass 2: the clean rows, streamed into the version's Parquet file, leaving out the quarantined rows
-    // by their row numbers (a small anti-join) instead of evaluating every check again.
+    // by their row numbers instead of evaluating every check again: a table has them deleted (its scan
+    // skips deleted rows for free), a streamed batch is anti-joined with their (few) keys.
     let source = rel.sql;
-    if (quarantined > 0) {
+    if (quarantined > 0 && rel.table !== null) {
+      await engine.run(`DELETE FROM ${rel.table} WHERE rowid IN (SELECT __sluice_rn FROM ${bad} WHERE ${anyQ})`);
+    } else if (quarantined > 0) {
       const keys = temp('qkeys');
       const key = (file: string, r: string): string => (rel.fileColumn ? `{'f': ${file}, 'r': ${r}}` : r);
       await engine.run(`CREATE TEMP TABLE ${keys} AS SELECT ${key('__sluice_file', '__sluice_rn')} AS k FROM ${bad} WHERE ${anyQ}`);
