@@ -1,11 +1,13 @@
 /**
- * Validation of a batch (a relation: a streamed Parquet batch or a temp table) against a compiled suite,
- * in two passes over the data whatever the suite:
+ * Validation of a batch (a relation: a streamed Parquet batch or a temp table) against a compiled suite:
  *
- * 1. one aggregate query computes every row check, collects the rows that broke any expectation (few,
- *    as a list), a uniform sample of the rows (for the profile and quantile checks), and the moments of
- *    every numeric column; the failing counts, samples of bad rows and every verdict follow from
- *    those in memory. A failed expectation of severity 'fail' stops here, before anything is written.
+ * 1. the checks: a streamed batch in one aggregate query that computes every row check, collects the
+ *    rows that broke any expectation (few, as a list), a uniform sample of the rows (for the profile and
+ *    quantile checks) and the moments of every numeric column. A table (CSV, JSON, Arrow, database) is
+ *    cheap to scan again and has no dictionary vectors: its text checks run once per distinct value
+ *    (checkDistinctValues), then one aggregate takes the moments and one filter keeps the bad rows and
+ *    the sample. The failing counts, samples of bad rows and every verdict follow from those in memory.
+ *    A failed expectation of severity 'fail' stops here, before anything is written.
  * 2. one streaming COPY writes the clean rows as the dataset version (writeRelation: the Parquet
  *    writer's statistics complete the profile). The quarantine (the bad rows, with the name and reason
  *    of every expectation each broke) is written from the small list.
