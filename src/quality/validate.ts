@@ -273,14 +273,14 @@ async function checkDistinctValues(engine: Engine, table: string, columns: reado
     const checks = byColumn.get(name)!;
     const x = quoteIdent(name);
     const values = temp('values');
-    await engine.run(`CREATE TEMP TABLE ${values} AS SELECT * FROM (SELECT ${x}, ${checks.map((i) => `coalesce((${violations.get(i)!}), FALSE) AS b${i}`).join(', ')}
-      FROM (SELECT DISTINCT ${x} FROM ${table})) WHERE ${checks.map((i) => `b${i}`).join(' OR ')}`);
-    const hits = (await engine.rows(`SELECT ${checks.map((i) => `count(*) FILTER (WHERE b${i} AND ${x} IS NOT NULL) AS h${i}, count(*) FILTER (WHERE b${i} AND ${x} IS NULL) AS z${i}`).join(', ')} FROM ${values}`))[0] ?? {};
+    await engine.run(`CREATE TEMP TABLE ${values} AS SELECT * FROM (SELECT ${x}, ${checks.map((i) => `coalesce((${violations.get(i)!}), FALSE) AS __sluice_b${i}`).join(', ')}
+      FROM (SELECT DISTINCT ${x} FROM ${table})) WHERE ${checks.map((i) => `__sluice_b${i}`).join(' OR ')}`);
+    const hits = (await engine.rows(`SELECT ${checks.map((i) => `count(*) FILTER (WHERE __sluice_b${i} AND ${x} IS NOT NULL) AS h${i}, count(*) FILTER (WHERE __sluice_b${i} AND ${x} IS NULL) AS z${i}`).join(', ')} FROM ${values}`))[0] ?? {};
     for (const i of checks) {
       const verdict = [
         ...(Number(hits[`z${i}`] ?? 0) > 0 ? [`${x} IS NULL`] : []),
         // Inside the subquery the name is the values table's column.
-        ...(Number(hits[`h${i}`] ?? 0) > 0 ? [`${x} IN (SELECT ${x} FROM ${values} WHERE b${i} AND ${x} IS NOT NULL)`] : []),
+        ...(Number(hits[`h${i}`] ?? 0) > 0 ? [`${x} IN (SELECT ${x} FROM ${values} WHERE __sluice_b${i} AND ${x} IS NOT NULL)`] : []),
       ];
       violations.set(i, verdict.length ? verdict.join(' OR ') : 'FALSE');
     }
