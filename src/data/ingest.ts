@@ -91,7 +91,7 @@ export function checkIngestRequest(request: Pick<IngestRequest, 'dataset' | 'qua
  */
 export async function runIngest(
   engine: Engine, catalog: DatasetCatalog, request: IngestRequest,
-  read: (Pick<OpenRelationOptions, 'project' | 'flags'> & { types?: Record<string, string> }) | undefined,
+  read: (Pick<OpenRelationOptions, 'project'> & { types?: Record<string, string> }) | undefined,
   write: BatchWriter,
 ): Promise<IngestResult> {
   checkIngestRequest(request);
@@ -106,7 +106,7 @@ export async function runIngest(
     for (const batch of plan.batches) {
       if (request.signal?.aborted) break;
       const opened = await openRelation(engine, reader, batch, {
-        ...(read?.project && !batch.quarantineAll ? { project: read.project } : {}), ...(read?.flags && !batch.quarantineAll ? { flags: read.flags } : {}),
+        ...(read?.project && !batch.quarantineAll ? { project: read.project } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
       // A batch of one partition value reads the whole file: the rows that did not parse belong to no

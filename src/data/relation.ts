@@ -3,8 +3,9 @@
  * (once for checks, counts and a sample; once to write the Parquet file), so Parquet batches are
  * streamed from the files both times (reading Parquet is cheap, row numbers come free, and text arrives
  * dictionary-encoded, which makes string checks cheap), while CSV, JSON, Arrow and database batches are
- * read once into a DuckDB temp table (parsing is what costs), with the caller's row flags (validation)
- * computed in that same read.
+ * read once into a DuckDB temp table (parsing is what costs) and nothing else: checks evaluated in that
+ * read would run once per row, where the validator can run its text checks once per distinct value of
+ * the table (quality/validate.ts).
  */
 import { newId } from '../core/ids.ts';
 import type { ColumnSchema, Engine } from '../engine/index.ts';
@@ -28,8 +29,6 @@ export interface Relation {
   fileColumn: string | null;
   /** The temp table behind `sql` (null when streamed from files). */
   table: string | null;
-  /** Names of the flag columns stored in `table` (see OpenRelationOptions.flags); null when not stored. */
-  flags: string[] | null;
   /** Rows the reader set aside (quarantine policy). */
   rejects: ScanRejects | null;
   files: SourceFile[];
@@ -45,12 +44,6 @@ export interface Relation {
 export interface OpenRelationOptions {
   /** Rewrites the columns (select items over alias `s0`), e.g. to fit a previous schema. */
   project?: (columns: readonly ColumnSchema[]) => { select: string[]; columns: ColumnSchema[] } | undefined;
-  /**
-   * Boolean columns to compute while the batch is read into a table (given the data columns after
-   * `project`); streamed batches do not store them (`Relation.flags` is null) and the caller computes
-   * them in its own passes.
-   */
-  flags?: (columns: readonly ColumnSchema[]) => { name: string; sql: string }[];
   signal?: AbortSignal;
 }
 
@@ -87,15 +80,14 @@ export async function openRelation(engine: Engine, reader: SourceReader, batch: 
       throw await scan.explain(err);
     }
     return {
-      sql, columns: dataColumns, internal: internalColumns, rowNumber: scan.rowNumber, fileColumn: scan.fileColumn, table: null, flags: null,
+      sql, columns: dataColumns, internal: internalColumns, rowNumber: scan.rowNumber, fileColumn: scan.fileColumn, table: null,
       rejects: scan.rejects, files: scan.files, rows, rejected: 0, explain: scan.explain, drop: scan.cleanup,
     };
   }
-  const flags = options.flags?.(dataColumns) ?? [];
   const table = quoteIdent(`${INTERNAL_PREFIX}batch_${newId('b').slice(2)}`);
   const onAbort = (): void => engine.interrupt();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const select = [...columns.map((c) => quoteIdent(c.name)), ...flags.map((f) => `${f.sql} AS ${quoteIdent(f.name)}`)].join(', ');
+  const select = columns.map((c) => quoteIdent(c.name)).join(', ');
   try {
     await engine.run(`CREATE TEMP TABLE ${table} AS SELECT ${select} FROM ${sql}`);
     // Rows the reader could not read in that pass (after an unclosed quote) join the batch now.
@@ -113,7 +105,7 @@ export async function openRelation(engine: Engine, reader: SourceReader, batch: 
   const rejected = scan.rejects ? Number(await engine.scalar(`SELECT count(*) FROM (${scan.rejects.sql()})`)) : 0;
   return {
     sql: `(SELECT *, rowid AS ${RN} FROM ${table})`, columns: dataColumns, internal: internalColumns, rowNumber: RN, fileColumn: null, table,
-    flags: flags.map((f) => f.name), rejects: scan.rejects, files: scan.files, rows, rejected, explain: scan.explain,
+    rejects: scan.rejects, files: scan.files, rows, rejected, explain: scan.explain,
     drop: async () => {
       await engine.run(`DROP TABLE IF EXISTS ${table}`);
       await scan.rejects?.drop();
@@ -122,19 +114,18 @@ export async function openRelation(engine: Engine, reader: SourceReader, batch: 
 }
 
 /** A relation over a table expression the catalog already holds (a dataset version or snapshot), read into a table. */
-export async function relationOf(engine: Engine, sql: string, options: Pick<OpenRelationOptions, 'project' | 'flags'> = {}): Promise<Relation> {
+export async function relationOf(engine: Engine, sql: string, options: Pick<OpenRelationOptions, 'project'> = {}): Promise<Relation> {
   const schema = await engine.describe(`SELECT * FROM ${sql}`);
   const projected = options.project?.(schema);
   const from = projected ? `(SELECT ${projected.select.join(', ')} FROM ${sql} AS s0)` : sql;
   const columns = projected ? projected.columns : schema;
   const dataColumns = columns.filter((c) => !c.name.startsWith(INTERNAL_PREFIX));
   const internalColumns = columns.filter((c) => c.name.startsWith(INTERNAL_PREFIX));
-  const flags = options.flags?.(dataColumns) ?? [];
   const table = quoteIdent(`${INTERNAL_PREFIX}batch_${newId('b').slice(2)}`);
-  await engine.run(`CREATE TEMP TABLE ${table} AS SELECT *${flags.map((f) => `, ${f.sql} AS ${quoteIdent(f.name)}`).join('')} FROM ${from}`);
+  await engine.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${from}`);
   const rows = Number(await engine.scalar(`SELECT count(*) FROM ${table}`));
   return {
-    sql: `(SELECT *, rowid AS ${RN} FROM ${table})`, columns: dataColumns, internal: internalColumns, rowNumber: RN, fileColumn: null, table, flags: flags.map((f) => f.name),
+    sql: `(SELECT *, rowid AS ${RN} FROM ${table})`, columns: dataColumns, internal: internalColumns, rowNumber: RN, fileColumn: null, table,
     rejects: null, files: [], rows, rejected: 0,
     explain: async (err) => (err instanceof SluiceError ? err : new DataError(err instanceof Error ? err.message : String(err), { cause: err })),
     drop: async () => { await engine.run(`DROP TABLE IF EXISTS ${table}`); },

@@ -20,8 +20,6 @@ export interface Moments {
 
 export interface WriteRelationOptions extends StageOptions {
   lineage: Lineage;
-  /** Only rows matching this SQL condition over the relation. */
-  where?: string;
   /** Mean, std and non-finite counts of the written rows per numeric column, when the caller has them. */
   moments?: ReadonlyMap<string, Moments>;
   /** A temp table holding a uniform sample of the written rows (same columns), when the caller has one. */
@@ -36,7 +34,7 @@ export interface WriteRelationOptions extends StageOptions {
 export async function writeRelation(engine: Engine, catalog: DatasetCatalog, name: string, rel: { sql: string; columns: readonly ColumnSchema[] }, options: WriteRelationOptions): Promise<StagedDataset> {
   const id = newId('dsv');
   const tmp = catalog.tempFile(id);
-  const select = `SELECT ${rel.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${rel.sql}${options.where ? ` WHERE ${options.where}` : ''}`;
+  const select = `SELECT ${rel.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${rel.sql}`;
   let stats: Record<string, unknown>[];
   // Row groups are written as the threads finish them, not in reading order (about 20% faster): a
   // version is a set of rows, as with any Parquet dataset written in parallel; ORDER BY when it matters.

@@ -18,7 +18,7 @@ import { decideDrift, type DriftDecision, type DriftPolicy } from './drift.ts';
 import type { Suite } from './expectations.ts';
 import { resolveReferences } from './references.ts';
 import type { ValidationReport } from './report.ts';
-import { storedFlags, validateRelation, withChecks } from './validate.ts';
+import { validateRelation, withChecks } from './validate.ts';
 
 export interface ValidatedIngestRequest extends IngestRequest {
   suite: Suite<unknown>;
@@ -65,14 +65,9 @@ export async function ingestValidated(engine: Engine, catalog: DatasetCatalog, r
       drift = decideDrift(previous, columns, request.schemaDrift ?? 'fail');
       return drift.project;
     },
-    // A batch read into a table gets its row checks computed in that same read.
-    flags: (columns) => {
-      compiled = compile(columns);
-      return storedFlags(compiled);
-    },
   }, async (batch, rel, state, lineage) => {
     compiled ??= compile(rel.columns);
-    const out = await validateRelation(engine, catalog, rel, compiled!, {
+    const out = await validateRelation(engine, catalog, rel, compiled, {
       dataset: request.dataset, ...(request.quarantine ? { quarantine: request.quarantine } : {}),
       lineage, partition: batch.partition, meta: { ingest: state }, drift: drift.report, startedAt: started,
       ...(request.now !== undefined ? { now: request.now } : {}),

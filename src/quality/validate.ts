@@ -1,11 +1,13 @@
 /**
- * Validation of a batch (a relation: a streamed Parquet batch or a temp table) against a compiled suite,
- * in two passes over the data whatever the suite:
+ * Validation of a batch (a relation: a streamed Parquet batch or a temp table) against a compiled suite:
  *
- * 1. one aggregate query computes every row check, collects the rows that broke any expectation (few,
- *    as a list), a uniform sample of the rows (for the profile and quantile checks), and the moments of
- *    every numeric column; the failing counts, samples of bad rows and every verdict follow from
- *    those in memory. A failed expectation of severity 'fail' stops here, before anything is written.
+ * 1. the checks: a streamed batch in one aggregate query that computes every row check, collects the
+ *    rows that broke any expectation (few, as a list), a uniform sample of the rows (for the profile and
+ *    quantile checks) and the moments of every numeric column. A table (CSV, JSON, Arrow, database) is
+ *    cheap to scan again and has no dictionary vectors: its text checks run once per distinct value
+ *    (checkDistinctValues), then one aggregate takes the moments and one filter keeps the bad rows and
+ *    the sample. The failing counts, samples of bad rows and every verdict follow from those in memory.
+ *    A failed expectation of severity 'fail' stops here, before anything is written.
  * 2. one streaming COPY writes the clean rows as the dataset version (writeRelation: the Parquet
  *    writer's statistics complete the profile). The quarantine (the bad rows, with the name and reason
  *    of every expectation each broke) is written from the small list.
@@ -56,21 +58,10 @@ export interface ValidationOutcome {
 }
 
 const SAMPLES = 5;
-/** Stored verdict columns of a batch read into a table: quarantined, and (when some checks only count) broke anything. */
-const FLAG_Q = '__sluice_fq';
-const FLAG_ANY = '__sluice_fany';
-
-/**
- * The verdict columns to compute while a batch is read into a table (OpenRelationOptions.flags): every
- * check is evaluated once, in that read; `unique` (which needs the whole batch) is added by its pre-pass.
- */
-export function storedFlags(compiled: CompiledSuite): { name: string; sql: string }[] {
-  const v = (r: CompiledSuite['rows'][number]): string | null => (r.violation === null ? null : `coalesce((${r.violation}), FALSE)`);
-  const or = (list: (string | null)[]): string => (list.filter((x) => x !== null).join(' OR ') || 'FALSE');
-  const q = or(compiled.rows.filter((r) => r.exp.quarantine).map(v));
-  const countOnly = compiled.rows.some((r) => !r.exp.quarantine);
-  return [{ name: FLAG_Q, sql: q }, ...(countOnly ? [{ name: FLAG_ANY, sql: or(compiled.rows.map(v)) }] : [])];
-}
+/** Rows read to judge whether a text column repeats its values enough to check each value once. */
+const PROBE_ROWS = 65_536;
+/** Row checks whose verdict depends on one text value alone, at the cost of a function call or a lookup per row. */
+const PER_VALUE: ReadonlySet<string> = new Set(['regex', 'length', 'in_set', 'values_in']);
 
 /** Validates a relation and writes the clean / quarantine split (see the module comment). */
 export async function validateRelation(engine: Engine, catalog: DatasetCatalog, rel: Relation, compiled: CompiledSuite, o: SplitOptions): Promise<ValidationOutcome> {
@@ -79,9 +70,6 @@ export async function validateRelation(engine: Engine, catalog: DatasetCatalog, 
   const temp = (what: string): string => { const t = quoteIdent(`__sluice_${what}_${newId('v').slice(2)}`); temps.push(t); return t; };
   try {
     const rn = rel.rowNumber;
-    // A batch read into a table carries its verdicts as stored columns (see storedFlags); a streamed
-    // batch computes them in each of its two passes.
-    const stored = rel.flags !== null && rel.flags.includes(FLAG_Q) ? { q: quoteIdent(FLAG_Q), any: rel.flags.includes(FLAG_ANY) ? quoteIdent(FLAG_ANY) : quoteIdent(FLAG_Q) } : null;
     const violations = new Map<number, string>();
     for (const [i, r] of compiled.rows.entries()) {
       if (r.exp.kind === 'unique') {
@@ -89,22 +77,19 @@ export async function validateRelation(engine: Engine, catalog: DatasetCatalog, 
         const dup = temp('dup');
         const u = uniqueSql(r.exp, rel.sql, rn, rel.fileColumn);
         await engine.run(`CREATE TEMP TABLE ${dup} AS ${u.select}`).catch(async (err: unknown) => { throw await rel.explain(err); });
-        if (stored && rel.table) {
-          const set = [...(r.exp.quarantine ? [`${stored.q} = TRUE`] : []), ...(stored.any !== stored.q ? [`${stored.any} = TRUE`] : [])];
-          if (set.length) await engine.run(`UPDATE ${rel.table} SET ${set.join(', ')} WHERE rowid IN (SELECT k FROM ${dup})`);
-        }
         violations.set(i, `${u.key} IN (SELECT k FROM ${dup})`);
       } else {
         violations.set(i, r.violation!);
       }
     }
-    /** Check i's verdict for a row: evaluated per pass when streamed, and always on the (few) bad rows. */
+    // A batch in a table has no dictionary vectors: its text checks run once per distinct value instead.
+    if (rel.table !== null) await checkDistinctValues(engine, rel.table, rel.columns, compiled, violations, temp);
+    /** Check i's verdict for a row: evaluated in each pass, and on the (few) bad rows. */
     const v = (i: number): string => `coalesce((${violations.get(i)!}), FALSE)`;
     const quarantining = compiled.rows.map((r, i) => (r.exp.quarantine ? i : -1)).filter((i) => i >= 0);
     const anyQ = quarantining.length ? quarantining.map(v).join(' OR ') : 'FALSE';
-    // Streamed: each check evaluated once per row, flag columns first and their ORs on top.
-    const flagged = (checks: number[]): string => (stored ? `(SELECT *, ${stored.any} AS __sluice_any, ${stored.q} AS __sluice_q FROM ${rel.sql})`
-      : checks.length === 0 ? `(SELECT *, FALSE AS __sluice_any, FALSE AS __sluice_q FROM ${rel.sql})`
+    // Each check evaluated once per row, flag columns first and their ORs on top.
+    const flagged = (checks: number[]): string => (checks.length === 0 ? `(SELECT *, FALSE AS __sluice_any, FALSE AS __sluice_q FROM ${rel.sql})`
       : `(SELECT *, ${checks.map((i) => `__sluice_v${i}`).join(' OR ')} AS __sluice_any, ${quarantining.length ? quarantining.map((i) => `__sluice_v${i}`).join(' OR ') : 'FALSE'} AS __sluice_q
           FROM (SELECT *, ${checks.map((i) => `${v(i)} AS __sluice_v${i}`).join(', ')} FROM ${rel.sql}))`);
 
@@ -128,12 +113,16 @@ export async function validateRelation(engine: Engine, catalog: DatasetCatalog, 
     const extra = rel.internal.map((c) => c.name);
     const pick = stride === 1 ? 'TRUE' : `${rn} % ${stride} = 0`;
     try {
-      if (stored) {
-        // A table: three cheap scans. The stored verdicts let the bad rows come from the few row
-        // groups holding any (zone maps skip the rest); the sample is every k-th row.
-        await engine.run(`CREATE TEMP TABLE ${summary} AS SELECT ${momentAggs.join(', ')}, NULL AS bad, NULL AS sample FROM ${flagged([])}`);
-        await engine.run(`CREATE TEMP TABLE ${bad} AS SELECT ${[...cols.map((c) => quoteIdent(c.name)), ...extra.map(quoteIdent), `${rn} AS __sluice_rn`, 'CAST(NULL AS VARCHAR) AS __sluice_file'].join(', ')} FROM ${rel.sql} WHERE ${stored.any}`);
-        await engine.run(`CREATE TEMP TABLE ${sample} AS SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${rel.sql} WHERE ${pick} AND NOT ${stored.q}`);
+      if (rel.table !== null) {
+        // A table: cheap to scan twice. The moments over every row (no checks evaluated), then one
+        // filter keeps the rows that broke something and every k-th row (the sample).
+        await engine.run(`CREATE TEMP TABLE ${summary} AS SELECT ${momentAggs.join(', ')}, NULL AS bad, NULL AS sample FROM ${rel.sql}`);
+        const picked = temp('picked');
+        await engine.run(`CREATE TEMP TABLE ${picked} AS SELECT ${[...cols.map((c) => quoteIdent(c.name)), ...extra.map(quoteIdent), `${rn} AS __sluice_rn`,
+          'CAST(NULL AS VARCHAR) AS __sluice_file', '__sluice_any', '__sluice_q', `${pick} AS __sluice_sample`].join(', ')}
+          FROM ${flagged(compiled.rows.map((_, i) => i))} WHERE __sluice_any OR ${pick}`);
+        await engine.run(`CREATE TEMP TABLE ${bad} AS SELECT * EXCLUDE (__sluice_any, __sluice_q, __sluice_sample) FROM ${picked} WHERE __sluice_any`);
+        await engine.run(`CREATE TEMP TABLE ${sample} AS SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${picked} WHERE __sluice_sample AND NOT __sluice_q`);
       } else {
         // Streamed: one aggregate pass gathers the moments, the rows that broke something and an even
         // sample (as lists), so the files are read once before the write.
@@ -186,12 +175,12 @@ export async function validateRelation(engine: Engine, catalog: DatasetCatalog, 
     if (report.status === 'failed') throw new ValidationError(report);
     if (o.checkOnly) return { report, clean: null, quarantine: null };
 
-    // Pass 2: the clean rows, streamed into the version's Parquet file. A streamed batch leaves out the
-    // quarantined rows by their row numbers (a small anti-join) instead of evaluating every check again.
+    // Pass 2: the clean rows, streamed into the version's Parquet file, leaving out the quarantined rows
+    // by their row numbers instead of evaluating every check again: a table has them deleted (its scan
+    // skips deleted rows for free), a streamed batch is anti-joined with their (few) keys.
     let source = rel.sql;
-    let where: string | undefined;
-    if (stored) {
-      where = `NOT ${stored.q}`;
+    if (quarantined > 0 && rel.table !== null) {
+      await engine.run(`DELETE FROM ${rel.table} WHERE rowid IN (SELECT __sluice_rn FROM ${bad} WHERE ${anyQ})`);
     } else if (quarantined > 0) {
       const keys = temp('qkeys');
       const key = (file: string, r: string): string => (rel.fileColumn ? `{'f': ${file}, 'r': ${r}}` : r);
@@ -199,7 +188,7 @@ export async function validateRelation(engine: Engine, catalog: DatasetCatalog, 
       source = `(SELECT * FROM ${rel.sql} WHERE ${key(rel.fileColumn ?? 'NULL', rn)} NOT IN (SELECT k FROM ${keys}))`;
     }
     const clean = await writeRelation(engine, catalog, o.dataset, { sql: source, columns: cols }, {
-      ...(where ? { where } : {}), moments, sample, lineage: o.lineage, partition: o.partition,
+      moments, sample, lineage: o.lineage, partition: o.partition,
       meta: { ...(o.meta ?? {}), validation: reportJson({ ...report, durationMs: Date.now() - started }) },
       ...(o.retention ? { retention: o.retention } : {}),
     });
@@ -256,6 +245,46 @@ async function cleanMoments(engine: Engine, numeric: readonly ColumnSchema[], al
     out.set(c.name, { mean: mc, std: nc > 1 ? Math.sqrt(Math.max(0, m2) / (nc - 1)) : null, nonFinite: nf });
   });
   return out;
+}
+
+/**
+ * Text checks (regex, length, in-set, values-in) of a batch held in a table, evaluated once per distinct
+ * value of their column rather than once per row: a CSV column of airport codes has a few hundred values
+ * in millions of rows. The values that break check i go to a small table, and the check's verdict for
+ * a row becomes a lookup in it; when no value breaks it (the usual case) the verdict is FALSE and costs
+ * nothing. Columns whose first rows are mostly distinct keep the per-row check (hashing every value
+ * would cost more than the checks).
+ */
+async function checkDistinctValues(engine: Engine, table: string, columns: readonly ColumnSchema[], compiled: CompiledSuite, violations: Map<number, string>, temp: (what: string) => string): Promise<void> {
+  const text = new Set(columns.filter((c) => /^VARCHAR$/i.test(c.type)).map((c) => c.name));
+  const byColumn = new Map<string, number[]>();
+  for (const [i, r] of compiled.rows.entries()) {
+    const e = r.exp;
+    if (!PER_VALUE.has(e.kind) || !('column' in e) || !text.has(e.column)) continue;
+    byColumn.set(e.column, [...(byColumn.get(e.column) ?? []), i]);
+  }
+  if (byColumn.size === 0) return;
+  const names = [...byColumn.keys()];
+  const probe = (await engine.rows(`SELECT count(*) AS n, ${names.map((c, k) => `count(DISTINCT ${quoteIdent(c)}) AS d${k}`).join(', ')}
+    FROM (SELECT ${names.map(quoteIdent).join(', ')} FROM ${table} LIMIT ${PROBE_ROWS})`))[0] ?? {};
+  const n = Number(probe['n'] ?? 0);
+  for (const [k, name] of names.entries()) {
+    if (Number(probe[`d${k}`] ?? n) * 10 > n) continue;
+    const checks = byColumn.get(name)!;
+    const x = quoteIdent(name);
+    const values = temp('values');
+    await engine.run(`CREATE TEMP TABLE ${values} AS SELECT * FROM (SELECT ${x}, ${checks.map((i) => `coalesce((${violations.get(i)!}), FALSE) AS __sluice_b${i}`).join(', ')}
+      FROM (SELECT DISTINCT ${x} FROM ${table})) WHERE ${checks.map((i) => `__sluice_b${i}`).join(' OR ')}`);
+    const hits = (await engine.rows(`SELECT ${checks.map((i) => `count(*) FILTER (WHERE __sluice_b${i} AND ${x} IS NOT NULL) AS h${i}, count(*) FILTER (WHERE __sluice_b${i} AND ${x} IS NULL) AS z${i}`).join(', ')} FROM ${values}`))[0] ?? {};
+    for (const i of checks) {
+      const verdict = [
+        ...(Number(hits[`z${i}`] ?? 0) > 0 ? [`${x} IS NULL`] : []),
+        // Inside the subquery the name is the values table's column.
+        ...(Number(hits[`h${i}`] ?? 0) > 0 ? [`${x} IN (SELECT ${x} FROM ${values} WHERE __sluice_b${i} AND ${x} IS NOT NULL)`] : []),
+      ];
+      violations.set(i, verdict.length ? verdict.join(' OR ') : 'FALSE');
+    }
+  }
 }
 
 async function datasetVerdict(engine: Engine, d: DatasetCheck, f: {
@@ -323,18 +352,12 @@ export async function validateDataset(engine: Engine, catalog: DatasetCatalog, i
   const prev = options.output ? await catalog.find(options.output) : undefined;
   const drift = decideDrift(prev ? { dataset: prev.name, version: prev.version, schema: prev.schema } : null, schema, options.schemaDrift ?? 'fail');
   const references = await resolveReferences(catalog, suite);
-  let compiled: CompiledSuite | undefined;
-  const rel = await relationOf(engine, sql, {
-    ...(drift.project ? { project: () => drift.project } : {}),
-    flags: (columns) => {
-      compiled = compileSuite(withChecks(suite, drift.checks), columns, { references });
-      return storedFlags(compiled);
-    },
-  });
+  const rel = await relationOf(engine, sql, drift.project ? { project: () => drift.project } : {});
   try {
+    const compiled = compileSuite(withChecks(suite, drift.checks), rel.columns, { references });
     const inputs = isDatasetSnapshot(input) ? input.parts.map((p) => p.id) : [input.id];
     const partition = isDatasetSnapshot(input) ? null : ('partition' in input && input.partition !== undefined ? input.partition : null);
-    return await validateRelation(engine, catalog, rel, compiled!, {
+    return await validateRelation(engine, catalog, rel, compiled, {
       dataset: name, ...(options.quarantine ? { quarantine: options.quarantine } : {}),
       lineage: options.lineage ? { ...options.lineage, inputs: [...options.lineage.inputs, ...inputs] } : { runId: null, step: null, inputs, partition },
       partition, drift: drift.report, startedAt: started, checkOnly: !options.output,
