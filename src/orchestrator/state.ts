@@ -82,7 +82,12 @@ export async function submitRun(
 }
 
 export function stepOf(graph: PipelineGraph, name: string): StepNode {
-  const step = graph.steps.find((s) => s.name === name);
+  let byName = stepsCache.get(graph);
+  if (byName === undefined) {
+    byName = new Map(graph.steps.map((s) => [s.name, s]));
+    stepsCache.set(graph, byName);
+  }
+  const step = byName.get(name);
   if (!step) {
     throw new SluiceError(`Pipeline "${graph.name}" has no step "${name}" (the run was made from a different version of the pipeline)`, {
       code: 'PIPELINE_MISMATCH', context: { pipeline: graph.name, step: name },
@@ -91,6 +96,8 @@ export function stepOf(graph: PipelineGraph, name: string): StepNode {
   }
   return step;
 }
+/** Steps by name, per graph (graphs are frozen): a 1,000-step graph was searched step by step at every lookup. */
+const stepsCache = new WeakMap<PipelineGraph, Map<string, StepNode>>();
 
 /** Direct dependents of each step. */
 export function dependentsOf(graph: PipelineGraph): Map<string, string[]> {
@@ -102,6 +109,17 @@ export function dependentsOf(graph: PipelineGraph): Map<string, string[]> {
   return out;
 }
 const dependentsCache = new WeakMap<PipelineGraph, Map<string, string[]>>();
+
+/** Each step's place in the graph's topological order. */
+function orderOf(graph: PipelineGraph): Map<string, number> {
+  let order = orderCache.get(graph);
+  if (order === undefined) {
+    order = new Map(graph.order.map((name, i) => [name, i]));
+    orderCache.set(graph, order);
+  }
+  return order;
+}
+const orderCache = new WeakMap<PipelineGraph, Map<string, number>>();
 
 /** Every step downstream of `step`. */
 export function descendantsOf(graph: PipelineGraph, step: string): string[] {
@@ -118,24 +136,32 @@ export function descendantsOf(graph: PipelineGraph, step: string): string[] {
 }
 
 /**
- * After `step` succeeded: queues each dependent whose inputs have now all succeeded (compare-and-set
- * pending -> queued, so two committers never queue one task twice) and hands them to the transport.
+ * After `step` succeeded (in this transaction): queues each dependent whose inputs have now all
+ * succeeded, in one statement for all of them (compare-and-set pending -> queued, so two committers
+ * never queue one task twice), and hands them to the transport. Only dependents with other inputs
+ * than `step` need those read first.
  */
 export async function queueReadyDependents(tx: MetadataTx, transport: TaskTransport, graph: PipelineGraph, runId: string, step: string): Promise<QueuedTask[]> {
   const dependents = dependentsOf(graph).get(step) ?? [];
   if (dependents.length === 0) return [];
-  const needed = new Set<string>(dependents);
-  for (const d of dependents) for (const i of stepOf(graph, d).inputs) needed.add(i);
-  const rows = new Map((await tx.listTaskRunsBySteps(runId, [...needed])).map((t) => [t.step, t]));
-  const queued: QueuedTask[] = [];
+  const ready: string[] = [];
+  const waiting: StepNode[] = [];
   for (const d of dependents) {
-    const task = rows.get(d);
-    if (!task || task.state !== 'pending') continue;
-    if (!stepOf(graph, d).inputs.every((i) => rows.get(i)?.state === 'succeeded')) continue;
-    if (await tx.updateTaskRun(task.id, { state: 'queued', notBefore: null }, { state: ['pending'] })) {
-      queued.push({ taskRunId: task.id, runId, attempt: task.attempt });
-    }
+    const node = stepOf(graph, d);
+    if (node.inputs.every((i) => i === step)) ready.push(d);
+    else waiting.push(node);
   }
+  if (waiting.length > 0) {
+    const others = new Set<string>();
+    for (const node of waiting) for (const i of node.inputs) if (i !== step) others.add(i);
+    const rows = new Map((await tx.listTaskRunsBySteps(runId, [...others])).map((t) => [t.step, t]));
+    for (const node of waiting) if (node.inputs.every((i) => i === step || rows.get(i)?.state === 'succeeded')) ready.push(node.name);
+  }
+  if (ready.length === 0) return [];
+  const order = orderOf(graph);
+  const queued: QueuedTask[] = (await tx.queuePendingTaskRuns(runId, ready))
+    .sort((a, b) => order.get(a.step)! - order.get(b.step)!)
+    .map((t) => ({ taskRunId: t.id, runId, attempt: t.attempt }));
   if (queued.length > 0) await transport.enqueue(tx, queued);
   return queued;
 }
@@ -156,11 +182,12 @@ export async function skipDescendants(tx: MetadataTx, graph: PipelineGraph, runI
  * requested (or a step was cancelled), failed if a step failed or was skipped, else succeeded. Returns
  * the final state, or null while work is left.
  */
-export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number): Promise<RunState | null> {
+export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number, options: { runLocked?: boolean } = {}): Promise<RunState | null> {
   // Two commits of one run at once (PostgreSQL, READ COMMITTED) would each count the other's task as
-  // unfinished: the run row lock orders them, and the count after it sees the other's commit.
-  await tx.getRun(runId, { lock: true });
-  if ((await tx.countTaskRuns(runId, UNFINISHED_TASK)) > 0) return null;
+  // unfinished: the run row lock orders them, and the check after it sees the other's commit. (SQLite
+  // write transactions are serialized already; a caller that locked the run says so.)
+  if (tx.dialect === 'postgres' && !options.runLocked) await tx.getRun(runId, { lock: true });
+  if (await tx.hasTaskRuns(runId, UNFINISHED_TASK)) return null;
   const run = await tx.getRun(runId);
   if (!run || run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled') return null;
   const failed = await tx.countTaskRuns(runId, ['failed', 'skipped']);

@@ -34,14 +34,27 @@ export interface AttemptOptions {
   graph: PipelineGraph;
   /** Fires when the run is cancelled or the process is stopping: the step's ctx.signal fires. */
   signal?: AbortSignal;
-  /** This process's outputs of the run's steps (task run id -> value): passes values JSON cannot hold. */
+  /** This process's outputs of the run's steps (step name -> value): passes values JSON cannot hold. */
   memory?: Map<string, unknown>;
+  /** The run, as the caller knows it: its params, partition and logical date are read from here instead of the store. */
+  run?: RunRecord;
+  /** This attempt was claimed already (by the commit before it, see `nextTask`): the task run as claimed. */
+  claimed?: TaskRunRecord;
+  /**
+   * Called inside the commit transaction with the dependents it queued: the queued task this process
+   * will run next in this attempt's place, if any. The commit claims it too (one transaction per step
+   * instead of two), and the result's `next` hands it over, claimed. Must not change anything: the
+   * transaction may be retried or rolled back.
+   */
+  nextTask?: (queued: readonly QueuedTask[]) => QueuedTask | undefined;
 }
 
 export type AttemptResult = TaskOutcome & {
   /** The run's final state when this attempt finished the run. */
   runFinished: RunState | null;
   step?: string;
+  /** The task `nextTask` chose, claimed by this attempt's commit for this process: run it with `claimed`. */
+  next?: { job: QueuedTask; task: TaskRunRecord };
 };
 
 const MAX_LOG_LINES = 200;
@@ -55,29 +68,43 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
   const { graph } = options;
   const t0 = clock.now();
 
-  // 1. Claim.
-  const claim = await withStoreRetry(`claiming task run ${job.taskRunId}`, () => env.store.transaction(async (tx): Promise<Claim> => {
-    const task = await tx.getTaskRun(job.taskRunId);
-    if (!task) return { kind: 'lost', reason: `task run ${job.taskRunId} does not exist`, runFinished: null };
-    const run = await tx.getRun(task.runId);
-    if (!run) return { kind: 'lost', reason: `run ${task.runId} does not exist`, runFinished: null };
-    if (task.state !== 'queued' || task.attempt !== job.attempt) return { kind: 'lost', reason: `task run ${task.id} is ${task.state} at attempt ${task.attempt}, not queued at attempt ${job.attempt}`, runFinished: null };
-    if (run.cancelRequestedAt !== null || run.state !== 'running') {
-      // Finishing the run: the run row first, then task rows (the lock order of every orchestration
-      // transaction). A plain claim takes no run lock, so claims of one run do not queue up.
-      await tx.getRun(task.runId, { lock: true });
-      await tx.updateTaskRun(task.id, { state: 'cancelled', finishedAt: t0, error: 'the run was cancelled before this step started' }, { state: ['queued'], attempt: job.attempt });
-      await skipDescendants(tx, graph, run.id, task.step, 'cancelled', t0);
-      return { kind: 'cancelled', runFinished: await finishRunIfDone(tx, run.id, t0), step: task.step };
-    }
-    if (task.notBefore !== null && task.notBefore > t0) return { kind: 'not-yet', runAt: task.notBefore, runFinished: null };
-    const ok = await tx.updateTaskRun(task.id, {
-      state: 'running', leaseOwner: env.workerId, leaseExpiresAt: t0 + leaseMs, startedAt: t0, finishedAt: null, notBefore: null,
-    }, { state: ['queued'], attempt: job.attempt });
-    if (!ok) return { kind: 'lost', reason: `task run ${task.id} was claimed by another process`, runFinished: null };
-    const inputs = await tx.listTaskRunsBySteps(run.id, stepOf(graph, task.step).inputs);
-    return { kind: 'claimed', task, run, inputs };
-  }));
+  // 1. Claim: one compare-and-set statement in the common case; when it changes nothing, a transaction
+  // finds out why (lost, cancelled, not yet due) and acts on it.
+  const claimed = options.claimed ?? await withStoreRetry(`claiming task run ${job.taskRunId}`, () => env.store.claimTaskRun(job.taskRunId, job.attempt, { owner: env.workerId, now: t0, leaseExpiresAt: t0 + leaseMs }));
+  let claim: Claim;
+  if (claimed) {
+    // A run's facts a step reads (params, partition, logical date, noCache) never change: the caller's copy serves.
+    const run = options.run?.id === claimed.runId ? options.run : await withStoreRetry(`reading run ${claimed.runId}`, () => env.store.getRun(claimed.runId));
+    if (!run) throw new SluiceError(`Run ${claimed.runId} of task run ${claimed.id} disappeared from the metadata store`, { code: 'NOT_FOUND', context: { run: claimed.runId } });
+    const step = stepOf(graph, claimed.step);
+    // Inputs this process made are in memory; the rows are needed only for the others, and for a cache key.
+    const fromMemory = !step.cache && options.memory !== undefined && step.inputs.every((i) => options.memory!.has(i));
+    const inputs = step.inputs.length === 0 || fromMemory ? [] : await withStoreRetry(`reading the inputs of task run ${claimed.id}`, () => env.store.listTaskRunsBySteps(run.id, step.inputs));
+    claim = { kind: 'claimed', task: claimed, run, inputs, fromMemory };
+  } else {
+    claim = await withStoreRetry(`claiming task run ${job.taskRunId}`, () => env.store.transaction(async (tx): Promise<Claim> => {
+      const task = await tx.getTaskRun(job.taskRunId);
+      if (!task) return { kind: 'lost', reason: `task run ${job.taskRunId} does not exist`, runFinished: null };
+      const run = await tx.getRun(task.runId);
+      if (!run) return { kind: 'lost', reason: `run ${task.runId} does not exist`, runFinished: null };
+      if (task.state !== 'queued' || task.attempt !== job.attempt) return { kind: 'lost', reason: `task run ${task.id} is ${task.state} at attempt ${task.attempt}, not queued at attempt ${job.attempt}`, runFinished: null };
+      if (run.cancelRequestedAt !== null || run.state !== 'running') {
+        // Finishing the run: the run row first, then task rows (the lock order of every orchestration
+        // transaction). A plain claim takes no run lock, so claims of one run do not queue up.
+        await tx.getRun(task.runId, { lock: true });
+        await tx.updateTaskRun(task.id, { state: 'cancelled', finishedAt: t0, error: 'the run was cancelled before this step started' }, { state: ['queued'], attempt: job.attempt });
+        await skipDescendants(tx, graph, run.id, task.step, 'cancelled', t0);
+        return { kind: 'cancelled', runFinished: await finishRunIfDone(tx, run.id, t0, { runLocked: true }), step: task.step };
+      }
+      if (task.notBefore !== null && task.notBefore > t0) return { kind: 'not-yet', runAt: task.notBefore, runFinished: null };
+      const ok = await tx.updateTaskRun(task.id, {
+        state: 'running', leaseOwner: env.workerId, leaseExpiresAt: t0 + leaseMs, startedAt: t0, finishedAt: null, notBefore: null,
+      }, { state: ['queued'], attempt: job.attempt });
+      if (!ok) return { kind: 'lost', reason: `task run ${task.id} was claimed by another process`, runFinished: null };
+      const inputs = await tx.listTaskRunsBySteps(run.id, stepOf(graph, task.step).inputs);
+      return { kind: 'claimed', task, run, inputs, fromMemory: false };
+    }));
+  }
   if (claim.kind !== 'claimed') return claim;
 
   const { task, run } = claim;
@@ -112,6 +139,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     const inputRows = new Map(claim.inputs.map((t) => [t.step, t]));
     const inputs: Record<string, unknown> = {};
     for (const name of step.inputs) {
+      if (claim.fromMemory) { inputs[name] = options.memory!.get(name); continue; }
       const row = inputRows.get(name);
       if (!row || row.state !== 'succeeded') throw new SluiceError(`Step "${step.name}" cannot start: its input "${name}" has not succeeded (${row?.state ?? 'missing'})`, { code: 'INPUT_NOT_READY', context: { run: run.id, step: step.name } });
       inputs[name] = await readOutput(row, options.memory, catalog, registry, `step "${name}" of run ${run.id}`);
@@ -132,11 +160,11 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
         }
         if (usable) {
           logs.push(`cache hit: output of task run ${hit.id} (run ${hit.runId}) reused`);
-          const done = await commitSuccess(env, graph, run, step, fence, { datasets: [], models: [], aliases: [] }, catalog, registry, value, { logs, cacheKey, cachedFrom: hit.id, t0, clock });
+          const done = await commitSuccess(env, graph, run, step, fence, { datasets: [], models: [], aliases: [] }, catalog, registry, value, { logs, cacheKey, cachedFrom: hit.id, t0, clock, leaseMs, ...(options.nextTask ? { nextTask: options.nextTask } : {}) });
           if (done.kind === 'lost') return { ...done, runFinished: null };
-          options.memory?.set(task.id, done.output);
+          options.memory?.set(step.name, done.output);
           emit({ type: 'task-end', runId: run.id, step: step.name, state: 'succeeded', durationMs: clock.now() - t0, cached: true });
-          return { kind: 'succeeded', cached: true, runFinished: done.runFinished, step: step.name };
+          return { kind: 'succeeded', cached: true, runFinished: done.runFinished, step: step.name, ...(done.next ? { next: done.next } : {}) };
         }
       }
     }
@@ -176,11 +204,11 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
       const value = await untilAborted(running, controller.signal);
       made.ctx.throwIfCancelled();
       try {
-        const done = await commitSuccess(env, graph, run, step, fence, pending, catalog, registry, value, { logs, cacheKey, cachedFrom: null, t0, clock, signal: controller.signal });
+        const done = await commitSuccess(env, graph, run, step, fence, pending, catalog, registry, value, { logs, cacheKey, cachedFrom: null, t0, clock, leaseMs, signal: controller.signal, ...(options.nextTask ? { nextTask: options.nextTask } : {}) });
         if (done.kind === 'lost') return { ...done, runFinished: null };
-        options.memory?.set(task.id, done.output);
+        options.memory?.set(step.name, done.output);
         emit({ type: 'task-end', runId: run.id, step: step.name, state: 'succeeded', durationMs: clock.now() - t0 });
-        return { kind: 'succeeded', cached: false, runFinished: done.runFinished, step: step.name };
+        return { kind: 'succeeded', cached: false, runFinished: done.runFinished, step: step.name, ...(done.next ? { next: done.next } : {}) };
       } catch (err) {
         if (err instanceof SluiceError && err.code === 'COMMIT_CONFLICT' && rerun < MAX_CONFLICT_RERUNS) {
           logs.push(`commit conflict, planning again: ${err.message}`);
@@ -245,7 +273,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
 }
 
 type Claim =
-  | { kind: 'claimed'; task: TaskRunRecord; run: RunRecord; inputs: TaskRunRecord[] }
+  | { kind: 'claimed'; task: TaskRunRecord; run: RunRecord; inputs: TaskRunRecord[]; fromMemory: boolean }
   | (Exclude<TaskOutcome, { kind: 'succeeded' } | { kind: 'failed' }> & { runFinished: RunState | null; step?: string });
 
 interface SuccessInfo {
@@ -254,10 +282,13 @@ interface SuccessInfo {
   cachedFrom: string | null;
   t0: number;
   clock: { now(): number };
+  leaseMs: number;
   signal?: AbortSignal;
+  nextTask?: (queued: readonly QueuedTask[]) => QueuedTask | undefined;
 }
 
-type CommitDone = { kind: 'committed'; output: unknown; runFinished: RunState | null } | { kind: 'lost'; reason: string };
+type Next = { job: QueuedTask; task: TaskRunRecord };
+type CommitDone = { kind: 'committed'; output: unknown; runFinished: RunState | null; next?: Next } | { kind: 'lost'; reason: string };
 
 /** Step 5: the one fenced transaction. */
 async function commitSuccess(
@@ -294,15 +325,22 @@ async function commitSuccess(
         if (!ok) throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
         await pauseForTest(step.name);
         const queued = await queueReadyDependents(tx, env.transport, graph, run.id, step.name);
-        const runFinished = await finishRunIfDone(tx, run.id, now);
-        return { kind: 'committed' as const, output, runFinished, queued, freed: registered.freed, registeredText };
+        const runFinished = await finishRunIfDone(tx, run.id, now, { runLocked: true });
+        // The task this process runs next, claimed here rather than in a transaction of its own.
+        let next: Next | undefined;
+        const pick = info.nextTask?.(queued);
+        if (pick) {
+          const task = await tx.claimTaskRun(pick.taskRunId, pick.attempt, { owner: env.workerId, now, leaseExpiresAt: now + info.leaseMs });
+          if (task) next = { job: pick, task };
+        }
+        return { kind: 'committed' as const, output, runFinished, queued, next, freed: registered.freed, registeredText };
       });
     } catch (err) {
       // A retry after a transient error: the earlier try may have committed before the connection broke.
       if (tries > 1 && err instanceof LostLease) {
         const t = await env.store.getTaskRun(fence.taskId);
         if (t && t.state === 'succeeded' && t.attempt === fence.attempt) {
-          return { kind: 'committed' as const, output: await readOutput(t, undefined, catalog, registry, `step "${step.name}"`), runFinished: (await env.store.getRun(run.id))?.state ?? null, queued: [], freed: [], registeredText: '' };
+          return { kind: 'committed' as const, output: await readOutput(t, undefined, catalog, registry, `step "${step.name}"`), runFinished: (await env.store.getRun(run.id))?.state ?? null, queued: [], next: undefined, freed: [], registeredText: '' };
         }
       }
       throw err;
@@ -315,16 +353,20 @@ async function commitSuccess(
     await unpin(env, pending);
     return result;
   }
-  if (result.queued.length > 0) env.transport.afterCommit?.(result.queued);
+  const handOver = result.next ? result.queued.filter((q) => q !== result.next!.job) : result.queued;
+  if (handOver.length > 0) env.transport.afterCommit?.(handOver);
   env.logger?.debug(`run ${run.id}: step ${step.name} ${result.registeredText ? `registered ${result.registeredText}` : 'committed'}`);
   await catalog.deleteUnreferenced(result.freed).catch(() => {});
-  return { kind: 'committed', output: result.output, runFinished: result.runFinished === 'succeeded' || result.runFinished === 'failed' || result.runFinished === 'cancelled' ? result.runFinished : null };
+  return {
+    kind: 'committed', output: result.output, runFinished: result.runFinished === 'succeeded' || result.runFinished === 'failed' || result.runFinished === 'cancelled' ? result.runFinished : null,
+    ...(result.next ? { next: result.next } : {}),
+  };
 }
 
 class LostLease extends Error {}
 
 async function readOutput(row: TaskRunRecord, memory: Map<string, unknown> | undefined, catalog: DatasetCatalog, registry: ModelRegistry, where: string): Promise<unknown> {
-  if (memory?.has(row.id)) return memory.get(row.id);
+  if (memory?.has(row.step)) return memory.get(row.step);
   if (row.outputKind === 'value') return decodeOutput(row.output, catalog, registry, where);
   throw new SluiceError(`The output of ${where} was not stored (it is not JSON, datasets or models: ${JSON.stringify(row.output).slice(0, 80)}), so this process cannot read it`, {
     code: 'OUTPUT_NOT_STORED', context: { task: row.id },

@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
 import type {
   AliasHistoryRecord, AliasNote, DatasetVersionRecord, ExpiredTask, MetadataStore, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun,
-  NewTaskRun, RunPageQuery, RunPatch, RunRecord, RunState, TaskRunPatch, TaskRunRecord, WorkerRecord,
+  NewTaskRun, RunPageQuery, RunPatch, RunRecord, RunState, TaskClaim, TaskRunPatch, TaskRunRecord, WorkerRecord,
 } from '../types.ts';
 import { KyselyScheduleStore } from './schedule-store.ts';
 import type { ScheduleTables } from './schedule-schema.ts';
@@ -203,6 +203,14 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async getTaskRun(id: string): Promise<TaskRunRecord | undefined> {
     return this.#guard(`reading task run ${id}`, () => this.#q.getTaskRun(id));
+  }
+
+  async listTaskRunsBySteps(runId: string, steps: readonly string[]): Promise<TaskRunRecord[]> {
+    return this.#guard(`reading task runs of run ${runId}`, () => this.#q.listTaskRunsBySteps(runId, steps));
+  }
+
+  async claimTaskRun(id: string, attempt: number, claim: TaskClaim): Promise<TaskRunRecord | undefined> {
+    return this.#guard(`claiming attempt ${attempt} of task run ${id}`, () => this.#q.claimTaskRun(id, attempt, claim));
   }
 
   async listTaskRuns(runId: string): Promise<TaskRunRecord[]> {

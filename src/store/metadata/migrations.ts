@@ -257,6 +257,19 @@ function uiIndexes(): Migration {
   };
 }
 
+/**
+ * The orchestration's hot queries: "does this run have an unfinished task?" (every step's commit) and
+ * "queue this run's pending dependents" look rows up by run and state, not by run alone (a 1,000-step
+ * run scanned its 1,000 rows at every commit).
+ */
+function taskRunStateIndex(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.createIndex('task_runs_run_state_idx').on('task_runs').columns(['run_id', 'state']).execute();
+    },
+  };
+}
+
 /** All migrations, by name; names sort in application order. */
 function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -266,6 +279,7 @@ function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> 
     '0005_model_alias_history': aliasHistory(dialect),
     '0006_schedules': schedulesMigration(),
     '0007_ui_indexes': uiIndexes(),
+    '0009_task_runs_run_state_idx': taskRunStateIndex(),
   };
 }
 

@@ -7,13 +7,13 @@ import { CompiledQuery, sql } from 'kysely';
 import { SluiceError } from '../../core/errors.ts';
 import type {
   AliasNote, DatasetVersionRecord, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun, NewTaskRun,
-  RunExpect, RunPatch, RunRecord, TaskExpect, TaskRunPatch, TaskRunRecord, TaskState,
+  RunExpect, RunPatch, RunRecord, TaskClaim, TaskExpect, TaskRunPatch, TaskRunRecord, TaskState,
 } from '../types.ts';
 import type { Database, DatasetVersionsTable, ModelVersionsTable, RunsTable, TaskRunsTable } from './schema.ts';
 import {
   RUN_STATES, RUN_TRIGGERS, TASK_STATES, chunks, encodeMetrics, isForeignKeyViolation, isUniqueViolation, jsonText, metaObject,
   nextVersion, notFound, optionalTime, requireState, requireText, requireVersion, requiredTime, toDatasetVersion, toModelVersion,
-  toRun, toTaskRun,
+  toNumber, toRun, toTaskRun,
 } from './rows.ts';
 
 /** A worker whose heartbeat is older than this many lease lengths no longer protects its pins. */
@@ -174,6 +174,34 @@ export class KyselyTx implements MetadataTx {
     if (states.length === 0) return 0;
     const row = await this.#db.selectFrom('task_runs').select((eb) => eb.fn.countAll().as('n')).where('run_id', '=', runId).where('state', 'in', [...states]).executeTakeFirst();
     return Number(row?.n ?? 0);
+  }
+
+  async hasTaskRuns(runId: string, states: readonly TaskState[]): Promise<boolean> {
+    if (states.length === 0) return false;
+    const row = await this.#db.selectFrom('task_runs').select('id').where('run_id', '=', runId).where('state', 'in', [...states]).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async claimTaskRun(id: string, attempt: number, claim: TaskClaim): Promise<TaskRunRecord | undefined> {
+    const now = requiredTime(claim.now, `claim time of task run ${id}`);
+    const row = await this.#db.updateTable('task_runs')
+      .set({ state: 'running', lease_owner: claim.owner, lease_expires_at: requiredTime(claim.leaseExpiresAt, `lease of task run ${id}`), started_at: now, finished_at: null, not_before: null })
+      .where('id', '=', id).where('state', '=', 'queued').where('attempt', '=', attempt)
+      .where((eb) => eb.or([eb('not_before', 'is', null), eb('not_before', '<=', now)]))
+      .where((eb) => eb.exists(eb.selectFrom('runs').select('runs.id').whereRef('runs.id', '=', 'task_runs.run_id').where('runs.state', '=', 'running').where('runs.cancel_requested_at', 'is', null)))
+      .returningAll().executeTakeFirst();
+    return row === undefined ? undefined : toTaskRun(row);
+  }
+
+  async queuePendingTaskRuns(runId: string, steps: readonly string[]): Promise<{ id: string; step: string; attempt: number }[]> {
+    const out: { id: string; step: string; attempt: number }[] = [];
+    for (const part of chunks([...new Set(steps)])) {
+      const rows = await this.#db.updateTable('task_runs').set({ state: 'queued', not_before: null })
+        .where('run_id', '=', runId).where('state', '=', 'pending').where('step', 'in', part)
+        .returning(['id', 'step', 'attempt']).execute();
+      for (const r of rows) out.push({ id: r.id, step: r.step, attempt: toNumber(r.attempt) });
+    }
+    return out;
   }
 
   async setTaskStates(runId: string, from: readonly TaskState[], patch: TaskRunPatch, steps?: readonly string[]): Promise<string[]> {
