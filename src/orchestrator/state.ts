@@ -24,6 +24,18 @@ export function backoffMs(baseMs: number, attempt: number, maxMs = DEFAULT_MAX_D
   return Math.round(full / 2 + (random() * full) / 2);
 }
 
+/**
+ * The queue priority of a run's tasks (graphile-worker takes lower numbers first; 0 by default): a
+ * backfill's tasks go ahead of scheduled and manual ones, so a backfill never waits behind a queue of
+ * scheduled work (a chain of steps used to wait that whole queue again at every step). The backfill's
+ * `--parallel` bounds how much of the workers it takes.
+ */
+export const BACKFILL_PRIORITY = -1;
+
+export function jobPriority(run: { trigger: RunRecord['trigger'] | undefined }): number {
+  return run.trigger === 'backfill' ? BACKFILL_PRIORITY : 0;
+}
+
 export interface SubmitResult {
   run: RunRecord;
   /** False when a run with the same key already existed (nothing was created). */
@@ -66,7 +78,8 @@ export async function submitRun(
         };
       });
       await tx.createTaskRuns(tasks);
-      const queued = tasks.filter((t) => t.state === 'queued').map((t) => ({ taskRunId: t.id, runId, attempt: 1 }));
+      const priority = jobPriority({ trigger: options.trigger });
+      const queued = tasks.filter((t) => t.state === 'queued').map((t) => ({ taskRunId: t.id, runId, attempt: 1, priority }));
       if (queued.length > 0) await transport.enqueue(tx, queued);
       if (tasks.length === 0) await finishRunIfDone(tx, runId, now);
       return { run: (await tx.getRun(runId))!, created: true, queued };
@@ -141,7 +154,7 @@ export function descendantsOf(graph: PipelineGraph, step: string): string[] {
  * never queue one task twice), and hands them to the transport. Only dependents with other inputs
  * than `step` need those read first.
  */
-export async function queueReadyDependents(tx: MetadataTx, transport: TaskTransport, graph: PipelineGraph, runId: string, step: string): Promise<QueuedTask[]> {
+export async function queueReadyDependents(tx: MetadataTx, transport: TaskTransport, graph: PipelineGraph, runId: string, step: string, priority = 0): Promise<QueuedTask[]> {
   const dependents = dependentsOf(graph).get(step) ?? [];
   if (dependents.length === 0) return [];
   const ready: string[] = [];
@@ -161,7 +174,7 @@ export async function queueReadyDependents(tx: MetadataTx, transport: TaskTransp
   const order = orderOf(graph);
   const queued: QueuedTask[] = (await tx.queuePendingTaskRuns(runId, ready))
     .sort((a, b) => order.get(a.step)! - order.get(b.step)!)
-    .map((t) => ({ taskRunId: t.id, runId, attempt: t.attempt }));
+    .map((t) => ({ taskRunId: t.id, runId, attempt: t.attempt, priority }));
   if (queued.length > 0) await transport.enqueue(tx, queued);
   return queued;
 }
@@ -284,7 +297,7 @@ export async function resumeRun(
         const t = byStep.get(name)!;
         const attempt = t.startedAt === null ? t.attempt : t.attempt + 1;
         await tx.updateTaskRun(t.id, { state: 'queued' }, { state: ['pending'] });
-        queued.push({ taskRunId: t.id, runId, attempt });
+        queued.push({ taskRunId: t.id, runId, attempt, priority: jobPriority(run) });
       }
     }
     if (queued.length > 0) await transport.enqueue(tx, queued);

@@ -23,12 +23,16 @@ import type { Engine } from '../engine/index.ts';
 import { DatasetCatalog, isStagedDataset, type DatasetRef, type StagedDataset } from '../data/index.ts';
 import { ModelRegistry, isStagedModel, type ModelRef, type StagedModel } from '../registry/index.ts';
 import type { Json } from '../core/json.ts';
+import { withStoreRetry } from '../store/retry.ts';
 import type { MetadataTx, RunRecord, RunState, TaskRunRecord } from '../store/types.ts';
 import { createStepContext, type PendingOutputs } from './context.ts';
 import { DEFAULT_LEASE_MS, type QueuedTask, type TaskEnv, type TaskOutcome } from './executor-types.ts';
 import type { PipelineGraph, StepNode } from './graph.ts';
 import { decodeOutput, encodeOutput } from './outputs.ts';
-import { backoffMs, finishRunIfDone, queueReadyDependents, skipDescendants, stepOf } from './state.ts';
+import { backoffMs, finishRunIfDone, jobPriority, queueReadyDependents, skipDescendants, stepOf } from './state.ts';
+
+// Where they lived first; the store owns them now (the data layer retries its pins with them too).
+export { isTransientStoreError, withStoreRetry } from '../store/retry.ts';
 
 export interface AttemptOptions {
   graph: PipelineGraph;
@@ -242,7 +246,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
         const runAt = now + wait;
         logs.push(`attempt ${job.attempt} failed: ${error.message}; retrying in ${wait} ms`);
         await tx.updateTaskRun(task.id, { ...base, finishedAt: null, durationMs: null, logs, state: 'queued', attempt: job.attempt + 1, notBefore: runAt }, { state: ['running'], attempt: job.attempt });
-        await env.transport.enqueue(tx, [{ taskRunId: task.id, runId: run.id, attempt: job.attempt + 1, runAt }]);
+        await env.transport.enqueue(tx, [{ taskRunId: task.id, runId: run.id, attempt: job.attempt + 1, runAt, priority: jobPriority(run) }]);
         return { kind: 'failed' as const, error, willRetry: true, retryAt: runAt, runFinished: null, delayMs: wait };
       }
       await tx.updateTaskRun(task.id, { ...base, state: 'failed' }, { state: ['running'], attempt: job.attempt });
@@ -324,7 +328,7 @@ async function commitSuccess(
         }, { state: ['running'], attempt: fence.attempt, leaseOwner: fence.owner });
         if (!ok) throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
         await pauseForTest(step.name);
-        const queued = await queueReadyDependents(tx, env.transport, graph, run.id, step.name);
+        const queued = await queueReadyDependents(tx, env.transport, graph, run.id, step.name, jobPriority(run));
         const runFinished = await finishRunIfDone(tx, run.id, now, { runLocked: true });
         // The task this process runs next, claimed here rather than in a transaction of its own.
         let next: Next | undefined;
@@ -421,50 +425,6 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function reasonOf(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new CancelledError(String(signal.reason ?? 'cancelled'));
-}
-
-/** How long a commit (or the recording of an attempt's end) keeps retrying through store outages. */
-function storeRetryMs(): number {
-  const v = Number(process.env.SLUICE_COMMIT_RETRY_MS);
-  return Number.isFinite(v) && v >= 0 ? v : 30_000;
-}
-
-/**
- * Retries `fn` on errors that say the database was unreachable (connection refused or reset, server
- * shutting down), with backoff, for a bounded time; the fence makes a retried commit safe.
- */
-export async function withStoreRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + storeRetryMs();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isTransientStoreError(err) || Date.now() >= deadline) {
-        if (isTransientStoreError(err)) {
-          throw new SluiceError(`Gave up ${what}: the metadata store stayed unreachable for ${storeRetryMs()} ms: ${errorMessage(err)}`, {
-            code: 'METADATA_UNREACHABLE', cause: err,
-            hint: 'Nothing of this step was registered. Once the database is back, the reaper closes the run (or `sluice runs retry <id>` resumes it).',
-          });
-        }
-        throw err;
-      }
-      await delay(Math.min(2000, backoffMs(100, attempt, 2000)));
-    }
-  }
-}
-
-// 40P01 deadlock and 40001 serialization failure: PostgreSQL rolled the transaction back, and running it
-// again is safe (every write is fenced).
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300', '40P01', '40001']);
-
-export function isTransientStoreError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-    const message = e instanceof Error ? e.message : '';
-    if (/Connection terminated|connection (is )?closed|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(message)) return true;
-  }
-  return false;
 }
 
 /** Test hook: SLUICE_TEST_PAUSE_IN_COMMIT=<step> holds the commit transaction open, so a test can SIGKILL the process there. */

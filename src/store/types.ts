@@ -93,6 +93,11 @@ export interface TaskRunRecord {
   /** Step cache key (steps with `cache: true`), and the task run whose output a cache hit reused. */
   cacheKey: string | null;
   cachedFrom: string | null;
+  /**
+   * Attempts of this task whose worker died (its lease expired): the reaper queued each again without
+   * spending one of the step's retries, up to a limit (see orchestrator/reaper.ts).
+   */
+  leaseLosses: number;
 }
 
 /** A long-lived Sluice process (local executor, scheduler, worker), for leases and the reaper. */
@@ -283,6 +288,12 @@ export interface MetadataStore {
   getTaskRun(id: string): Promise<TaskRunRecord | undefined>;
   /** The task runs of the given steps of a run (any order). */
   listTaskRunsBySteps(runId: string, steps: readonly string[]): Promise<TaskRunRecord[]>;
+  /**
+   * MetadataTx.pinArtifacts in a transaction of its own, retried with backoff while the database is
+   * unreachable (SLUICE_COMMIT_RETRY_MS, default 30 s): a pin is idempotent, and a step staging its
+   * outputs should not fail because PostgreSQL restarted under it.
+   */
+  pinArtifacts(holder: string, artifacts: readonly string[], workerId?: string | null): Promise<void>;
   /** MetadataTx.claimTaskRun as one statement of its own (no transaction around it: it is atomic alone). */
   claimTaskRun(id: string, attempt: number, claim: TaskClaim): Promise<TaskRunRecord | undefined>;
   findRunByKey(pipeline: string, key: string): Promise<RunRecord | undefined>;

@@ -21,6 +21,7 @@ import type { ScheduleTables } from './schedule-schema.ts';
 import type { Database } from './schema.ts';
 import { chunks, notFound, requireText, requireVersion, toDatasetVersion, toModelVersion, toNumber, toRun, toTaskRun, toWorker } from './rows.ts';
 import { KyselyTx } from './tx.ts';
+import { withStoreRetry } from '../retry.ts';
 
 const UNFINISHED_RUN = ['pending', 'running'] as const;
 const UNFINISHED_TASK = ['pending', 'queued', 'running'] as const;
@@ -203,6 +204,11 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async getTaskRun(id: string): Promise<TaskRunRecord | undefined> {
     return this.#guard(`reading task run ${id}`, () => this.#q.getTaskRun(id));
+  }
+
+  async pinArtifacts(holder: string, artifacts: readonly string[], workerId: string | null = null): Promise<void> {
+    if (artifacts.length === 0) return;
+    await withStoreRetry(`pinning ${artifacts.join(', ')} for ${holder}`, () => this.transaction((tx) => tx.pinArtifacts(holder, artifacts, workerId)));
   }
 
   async listTaskRunsBySteps(runId: string, steps: readonly string[]): Promise<TaskRunRecord[]> {

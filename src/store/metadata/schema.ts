@@ -61,6 +61,8 @@ export interface TaskRunsTable {
   not_before: number | null;
   cache_key: string | null;
   cached_from: string | null;
+  /** Migration 0009: attempts re-queued because their worker died (lease expired), not counted as retries. */
+  lease_losses: number;
 }
 
 export interface WorkersTable {

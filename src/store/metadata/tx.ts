@@ -135,7 +135,7 @@ export class KyselyTx implements MetadataTx {
         timeout_ms: optionalTime(task.timeoutMs ?? null, `timeoutMs of task run ${task.id}`),
         lease_owner: null, lease_expires_at: null,
         not_before: optionalTime(task.notBefore ?? null, `notBefore of task run ${task.id}`),
-        cache_key: task.cacheKey ?? null, cached_from: null,
+        cache_key: task.cacheKey ?? null, cached_from: null, lease_losses: 0,
       };
     });
     // Rows per INSERT stay under the bound-parameter limits (21 columns).
@@ -406,6 +406,7 @@ export function taskSet(id: string, patch: TaskRunPatch): Updateable<TaskRunsTab
   if (patch.notBefore !== undefined) set.not_before = optionalTime(patch.notBefore, `notBefore of ${where}`);
   if (patch.cacheKey !== undefined) set.cache_key = patch.cacheKey;
   if (patch.cachedFrom !== undefined) set.cached_from = patch.cachedFrom;
+  if (patch.leaseLosses !== undefined) set.lease_losses = patch.leaseLosses;
   return set;
 }
 

@@ -36,6 +36,8 @@ export interface QueueJob {
   attempt: number;
   /** Epoch ms before which the job must not start (retry backoff). */
   runAt?: number;
+  /** graphile-worker's job priority: lower numbers are taken first (default 0). */
+  priority?: number;
 }
 
 /** A job as a worker receives it. */
@@ -77,6 +79,7 @@ export async function enqueueJobs(tx: SqlRunner, jobs: readonly QueueJob[]): Pro
     payload: { taskRunId: j.taskRunId, runId: j.runId, attempt: j.attempt },
     run_at: j.runAt === undefined ? null : new Date(j.runAt).toISOString(),
     max_attempts: JOB_MAX_ATTEMPTS,
+    priority: j.priority ?? 0,
     job_key: jobKey(j.taskRunId, j.attempt),
   }));
   await tx.execute(ADD_JOBS, [JSON.stringify(specs)]);
