@@ -165,6 +165,12 @@ export async function queueReadyDependents(tx: MetadataTx, transport: TaskTransp
     else waiting.push(node);
   }
   if (waiting.length > 0) {
+    // PostgreSQL (READ COMMITTED): the commits of two inputs of one dependent, at the same moment, would
+    // each see the other input still running and neither would queue it. Locking the dependent's row
+    // first orders them: the second reads its inputs after the first committed.
+    if (tx.dialect === 'postgres') {
+      await tx.execute(`select id from task_runs where run_id = $1 and step = any($2::text[]) order by id for update`, [runId, waiting.map((n) => n.name)]);
+    }
     const others = new Set<string>();
     for (const node of waiting) for (const i of node.inputs) if (i !== step) others.add(i);
     const rows = new Map((await tx.listTaskRunsBySteps(runId, [...others])).map((t) => [t.step, t]));
@@ -195,11 +201,22 @@ export async function skipDescendants(tx: MetadataTx, graph: PipelineGraph, runI
  * requested (or a step was cancelled), failed if a step failed or was skipped, else succeeded. Returns
  * the final state, or null while work is left.
  */
-export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number, options: { runLocked?: boolean } = {}): Promise<RunState | null> {
-  // Two commits of one run at once (PostgreSQL, READ COMMITTED) would each count the other's task as
-  // unfinished: the run row lock orders them, and the check after it sees the other's commit. (SQLite
-  // write transactions are serialized already; a caller that locked the run says so.)
-  if (tx.dialect === 'postgres' && !options.runLocked) await tx.getRun(runId, { lock: true });
+export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number, options: { runLocked?: boolean; probed?: boolean } = {}): Promise<RunState | null> {
+  // PostgreSQL (READ COMMITTED): two commits of one run at once would each see the other's task as
+  // unfinished, and neither would finish the run. So: an unfinished task that no other transaction is
+  // changing (locked here until commit) will be finished by a later transaction, which sees this one:
+  // nothing to do, and no lock on the run (commits of a run's steps on many workers do not queue on
+  // it). Only when every unfinished task is being changed elsewhere (the run's last steps) does the
+  // run's row lock order the committers, so that the last one looks after the others. (SQLite write
+  // transactions are serialized already; a caller that holds the run's lock says so.)
+  // `probed`: the caller looked already (MetadataTx.completeTaskRun) and found none.
+  if (tx.dialect === 'postgres' && !options.runLocked) {
+    if (!options.probed) {
+      const open = await tx.execute(`select id from task_runs where run_id = $1 and state in ('pending', 'queued', 'running') limit 1 for update skip locked`, [runId]);
+      if (open.length > 0) return null;
+    }
+    await tx.getRun(runId, { lock: true });
+  }
   if (await tx.hasTaskRuns(runId, UNFINISHED_TASK)) return null;
   const run = await tx.getRun(runId);
   if (!run || run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled') return null;

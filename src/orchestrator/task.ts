@@ -305,10 +305,11 @@ async function commitSuccess(
     try {
       return await env.store.transaction(async (tx) => {
         const now = info.clock.now();
-        const current = await tx.getRun(run.id, { lock: true });
-        if (!current || current.cancelRequestedAt !== null || info.signal?.aborted) {
-          throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
-        }
+        // No run lock: commits of one run's steps on many workers would queue on it (one run row). The
+        // fenced update checks the run has no cancel request; a cancel that commits after it orders
+        // after this commit, and finishRunIfDone sees both.
+        const cancelled = () => new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
+        if (info.signal?.aborted) throw cancelled();
         const map = new Map<unknown, DatasetRef | ModelRef>();
         const registered = await catalog.registerIn(tx, pending.datasets);
         for (const [s, ref] of registered.refs) map.set(s, ref);
@@ -322,14 +323,19 @@ async function commitSuccess(
         const registeredText = [...map.values()].map((r) => `${r.name} v${r.version}`).join(', ');
         const output = replaceStaged(value, map);
         const encoded = encodeOutput(output);
-        const ok = await tx.updateTaskRun(fence.taskId, {
+        const done = await tx.completeTaskRun(fence.taskId, {
           state: 'succeeded', finishedAt: now, durationMs: now - info.t0, output: encoded.json, outputKind: encoded.kind, logs: info.logs,
           cacheKey: info.cacheKey, cachedFrom: info.cachedFrom, error: null, errorStack: null,
-        }, { state: ['running'], attempt: fence.attempt, leaseOwner: fence.owner });
-        if (!ok) throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
+        }, { attempt: fence.attempt, leaseOwner: fence.owner, runId: run.id });
+        if (!done.updated) {
+          const current = await tx.getRun(run.id);
+          if (!current || current.cancelRequestedAt !== null) throw cancelled();
+          throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
+        }
         await pauseForTest(step.name);
         const queued = await queueReadyDependents(tx, env.transport, graph, run.id, step.name, jobPriority(run));
-        const runFinished = await finishRunIfDone(tx, run.id, now, { runLocked: true });
+        // An unfinished task found (and held) above will be finished by a later transaction.
+        const runFinished = done.openTask ? null : await finishRunIfDone(tx, run.id, now, { probed: done.openTask === false });
         // The task this process runs next, claimed here rather than in a transaction of its own.
         let next: Next | undefined;
         const pick = info.nextTask?.(queued);

@@ -215,6 +215,14 @@ export interface MetadataTx {
    * cancel requested. Returns the claimed task run, or undefined (nothing changed) when any of that fails.
    */
   claimTaskRun(id: string, attempt: number, claim: TaskClaim): Promise<TaskRunRecord | undefined>;
+  /**
+   * A step's success, fenced: updates the task run only while it is running under `fence.attempt` and
+   * `fence.leaseOwner` and its run has no cancel request. On PostgreSQL the same statement also looks
+   * for another unfinished task of the run that no other transaction holds (and locks it until this
+   * transaction ends): `openTask` says whether it found one (see orchestrator finishRunIfDone);
+   * undefined where the store does not look (SQLite).
+   */
+  completeTaskRun(id: string, patch: TaskRunPatch, fence: { attempt: number; leaseOwner: string; runId: string }): Promise<{ updated: boolean; openTask: boolean | undefined }>;
   /** Queues (pending -> queued) the given steps' task runs that are still pending; returns them. */
   queuePendingTaskRuns(runId: string, steps: readonly string[]): Promise<{ id: string; step: string; attempt: number }[]>;
   /** Sets the state (and error) of every task run of the run that is in `from` (and, if given, among `steps`); returns their ids. */

@@ -193,6 +193,23 @@ export class KyselyTx implements MetadataTx {
     return row === undefined ? undefined : toTaskRun(row);
   }
 
+  async completeTaskRun(id: string, patch: TaskRunPatch, fence: { attempt: number; leaseOwner: string; runId: string }): Promise<{ updated: boolean; openTask: boolean | undefined }> {
+    const q = this.#db.updateTable('task_runs').set(taskSet(id, patch))
+      .where('id', '=', id).where('state', '=', 'running').where('attempt', '=', fence.attempt).where('lease_owner', '=', fence.leaseOwner)
+      .where((eb) => eb.exists(eb.selectFrom('runs').select('runs.id').where('runs.id', '=', fence.runId).where('runs.cancel_requested_at', 'is', null)));
+    if (this.dialect === 'sqlite') return { updated: (await q.executeTakeFirst()).numUpdatedRows > 0n, openTask: undefined };
+    // One round trip: the fenced update, and another unfinished task of the run that no other
+    // transaction holds, locked until this one ends (see finishRunIfDone).
+    const update = q.returning('task_runs.id').compile();
+    const n = update.parameters.length;
+    const rows = await this.execute(
+      `with done as (${update.sql}) select (select count(*) from done)::int as updated, ` +
+      `(select t.id from task_runs t where t.run_id = $${n + 1} and t.state in ('pending', 'queued', 'running') and t.id <> $${n + 2} limit 1 for update skip locked) as open`,
+      [...update.parameters, fence.runId, id],
+    );
+    return { updated: Number(rows[0]?.['updated'] ?? 0) > 0, openTask: rows[0]?.['open'] !== null && rows[0]?.['open'] !== undefined };
+  }
+
   async queuePendingTaskRuns(runId: string, steps: readonly string[]): Promise<{ id: string; step: string; attempt: number }[]> {
     const out: { id: string; step: string; attempt: number }[] = [];
     for (const part of chunks([...new Set(steps)])) {
