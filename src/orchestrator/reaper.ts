@@ -64,6 +64,13 @@ export async function reap(store: MetadataStore, options: ReapOptions): Promise<
     if (closed) result.closedRuns.push(run.id);
   }
 
+  // Queue-driven runs whose last step committed alone (a step with nothing to register commits in one
+  // statement, and the run is closed right after): if that process died in between, close them here.
+  for (const id of await store.listRunsWithNothingLeft()) {
+    const state = await store.transaction((tx) => finishRunIfDone(tx, id, now));
+    if (state) result.closedRuns.push(id);
+  }
+
   for (const { task, run } of await store.listExpiredTasks(now)) {
     if (run.owner !== null) continue; // the run's owner (or the run reaping above) handles it
     const transport = options.transportFor?.(run);

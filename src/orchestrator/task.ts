@@ -29,7 +29,7 @@ import { createStepContext, type PendingOutputs } from './context.ts';
 import { DEFAULT_LEASE_MS, type QueuedTask, type TaskEnv, type TaskOutcome } from './executor-types.ts';
 import type { PipelineGraph, StepNode } from './graph.ts';
 import { decodeOutput, encodeOutput } from './outputs.ts';
-import { backoffMs, finishRunIfDone, jobPriority, queueReadyDependents, skipDescendants, stepOf } from './state.ts';
+import { backoffMs, dependentsOf, finishRunIfDone, jobPriority, queueReadyDependents, skipDescendants, stepOf } from './state.ts';
 
 // Where they lived first; the store owns them now (the data layer retries its pins with them too).
 export { isTransientStoreError, withStoreRetry } from '../store/retry.ts';
@@ -300,9 +300,31 @@ async function commitSuccess(
   pending: PendingOutputs, catalog: DatasetCatalog, registry: ModelRegistry, value: unknown, info: SuccessInfo,
 ): Promise<CommitDone> {
   let tries = 0;
+  // A step with nothing to register and no dependents, on PostgreSQL: its success is one statement (the
+  // fenced update, which also finds whether the run has other unfinished tasks), and only a run's last
+  // step opens a transaction to close the run. Two round trips fewer per task on the distributed queue.
+  const alone = env.store.dialect === 'postgres' && !info.nextTask && pending.datasets.length === 0 && pending.models.length === 0 && pending.aliases.length === 0
+    && (dependentsOf(graph).get(step.name) ?? []).length === 0 && process.env.SLUICE_TEST_PAUSE_IN_COMMIT !== step.name;
   const result = await withStoreRetry(`committing step "${step.name}" of run ${run.id}`, async () => {
     tries++;
     try {
+      if (alone) {
+        if (info.signal?.aborted) throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
+        const now = info.clock.now();
+        const output = replaceStaged(value, new Map());
+        const encoded = encodeOutput(output);
+        const done = await env.store.completeTaskRun(fence.taskId, {
+          state: 'succeeded', finishedAt: now, durationMs: now - info.t0, output: encoded.json, outputKind: encoded.kind, logs: info.logs,
+          cacheKey: info.cacheKey, cachedFrom: info.cachedFrom, error: null, errorStack: null,
+        }, { attempt: fence.attempt, leaseOwner: fence.owner, runId: run.id });
+        if (!done.updated) {
+          const current = await env.store.getRun(run.id);
+          if (!current || current.cancelRequestedAt !== null) throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
+          throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
+        }
+        const runFinished = done.openTask ? null : await env.store.transaction((tx) => finishRunIfDone(tx, run.id, now, { probed: done.openTask === false }));
+        return { kind: 'committed' as const, output, runFinished, queued: [] as QueuedTask[], next: undefined, freed: [] as string[], registeredText: '' };
+      }
       return await env.store.transaction(async (tx) => {
         const now = info.clock.now();
         // No run lock: commits of one run's steps on many workers would queue on it (one run row). The

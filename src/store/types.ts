@@ -302,6 +302,13 @@ export interface MetadataStore {
    * outputs should not fail because PostgreSQL restarted under it.
    */
   pinArtifacts(holder: string, artifacts: readonly string[], workerId?: string | null): Promise<void>;
+  /** MetadataTx.completeTaskRun as one statement of its own (a step with nothing to register and no dependents). */
+  completeTaskRun(id: string, patch: TaskRunPatch, fence: { attempt: number; leaseOwner: string; runId: string }): Promise<{ updated: boolean; openTask: boolean | undefined }>;
+  /**
+   * Runs still `running` that no process owns (queue-driven) and whose task runs have all ended: a
+   * process died between a step's commit and closing the run. The reaper finishes them.
+   */
+  listRunsWithNothingLeft(limit?: number): Promise<string[]>;
   /** MetadataTx.claimTaskRun as one statement of its own (no transaction around it: it is atomic alone). */
   claimTaskRun(id: string, attempt: number, claim: TaskClaim): Promise<TaskRunRecord | undefined>;
   findRunByKey(pipeline: string, key: string): Promise<RunRecord | undefined>;

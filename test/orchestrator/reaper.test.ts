@@ -56,5 +56,24 @@ for (const backend of metadataBackends) {
         await db.dispose();
       }
     });
+
+    test('a queue-driven run whose tasks have all ended but that nobody closed (its last committer died) is closed', async () => {
+      const db = await backend.fresh();
+      const store = await openMetadataStore({ url: db.url });
+      try {
+        const graph = pipeline('reap_close').step('a', [], async () => 1).step('b', [], async () => 2).build();
+        const transport: TaskTransport = { async enqueue() {} };
+        const { run } = await submitRun(store, transport, graph, {}, { executor: 'distributed', owner: null, leaseMs: 1000, now: Date.now() });
+        // Each step's success committed on its own; the process died before closing the run.
+        for (const t of await store.listTaskRuns(run.id)) await store.updateTaskRun(t.id, { state: 'succeeded', finishedAt: Date.now() });
+        assert.equal((await store.getRun(run.id))!.state, 'running');
+        const result = await reap(store, { now: Date.now(), transportFor: () => transport });
+        assert.deepEqual(result.closedRuns, [run.id]);
+        assert.equal((await store.getRun(run.id))!.state, 'succeeded');
+      } finally {
+        await store.close();
+        await db.dispose();
+      }
+    });
   });
 }

@@ -278,6 +278,18 @@ export class KyselyMetadataStore implements MetadataStore {
     });
   }
 
+  async completeTaskRun(id: string, patch: TaskRunPatch, fence: { attempt: number; leaseOwner: string; runId: string }): Promise<{ updated: boolean; openTask: boolean | undefined }> {
+    return this.#guard(`committing task run ${id}`, () => this.#q.completeTaskRun(id, patch, fence));
+  }
+
+  async listRunsWithNothingLeft(limit = 100): Promise<string[]> {
+    const rows = await this.#guard('listing runs whose tasks have all ended', () =>
+      this.#db.selectFrom('runs as r').select('r.id').where('r.state', '=', 'running').where('r.owner', 'is', null)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('task_runs as t').select('t.id').whereRef('t.run_id', '=', 'r.id').where('t.state', 'in', UNFINISHED_TASK))))
+        .orderBy('r.created_at', 'asc').limit(limit).execute());
+    return rows.map((r) => r.id);
+  }
+
   async listOrphanedRuns(now: number, limit = 100): Promise<RunRecord[]> {
     const rows = await this.#guard('listing orphaned runs', () =>
       this.#db.selectFrom('runs').selectAll().where('state', 'in', UNFINISHED_RUN).where('owner', 'is not', null)
