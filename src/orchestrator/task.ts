@@ -360,7 +360,9 @@ async function commitSuccess(
         const runFinished = done.openTask ? null : await finishRunIfDone(tx, run.id, now, { probed: done.openTask === false });
         // The task this process runs next, claimed here rather than in a transaction of its own.
         let next: Next | undefined;
-        const pick = info.nextTask?.(queued);
+        let pick = info.nextTask?.(queued);
+        // PostgreSQL: a row another commit holds (its look for unfinished tasks) is left to the ordinary claim, not waited for.
+        if (pick && tx.dialect === 'postgres' && (await tx.execute('select id from task_runs where id = $1 for update skip locked', [pick.taskRunId])).length === 0) pick = undefined;
         if (pick) {
           const task = await tx.claimTaskRun(pick.taskRunId, pick.attempt, { owner: env.workerId, now, leaseExpiresAt: now + info.leaseMs });
           if (task) next = { job: pick, task };
