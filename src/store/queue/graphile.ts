@@ -134,8 +134,9 @@ export async function migrateQueue(url: string, log: Logger = silentLogger): Pro
       heartbeat_at timestamptz not null default now(),
       released_at timestamptz
     )`).catch(async (err: unknown) => {
-      // Two processes creating the table at once: one gets a unique violation on the catalog.
-      if ((err as { code?: string }).code !== '23505') throw err;
+      // Two processes creating the table at once: the loser gets a unique violation on the catalog,
+      // or "type already exists" (42710) or "relation already exists" (42P07), depending on the moment.
+      if (!['23505', '42710', '42P07'].includes((err as { code?: string }).code ?? '')) throw err;
     });
   } catch (err) {
     throw queueError('creating sluice_queue_pools', err);
