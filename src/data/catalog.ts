@@ -170,7 +170,7 @@ export class DatasetCatalog {
     }
     const id = info.id ?? newId('dsv');
     // Pinned before it is published: retention cannot delete an identical file this version will use.
-    const put = this.#artifacts.putFile(file, { beforePublish: (key) => this.#store.transaction((tx) => tx.pinArtifacts(id, [key], this.#workerId)) });
+    const put = this.#artifacts.putFile(file, { beforePublish: (key) => this.#store.pinArtifacts(id, [key], this.#workerId) });
     // Hashing the file (Node) and profiling (DuckDB's threads) overlap when the caller passes promises.
     const [artifact, profile, rowCount] = await Promise.all([put, info.profile, info.rowCount]);
     const meta: { [key: string]: Json } = { ...(info.meta ?? {}) };

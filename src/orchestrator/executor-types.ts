@@ -61,6 +61,8 @@ export interface QueuedTask {
   attempt: number;
   /** Not before this time (epoch ms): retry backoff. */
   runAt?: number;
+  /** Queue order where the transport has one (graphile-worker: lower first; default 0); see `jobPriority`. */
+  priority?: number;
 }
 
 export interface TaskTransport {

@@ -17,7 +17,7 @@ import { CancelledError, SluiceError, errorMessage } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { silentLogger, type Logger } from '../core/log.ts';
 import type { Engine } from '../engine/index.ts';
-import type { ArtifactStore, MetadataStore, RunRecord } from '../store/types.ts';
+import type { ArtifactStore, MetadataStore, RunRecord, TaskRunRecord } from '../store/types.ts';
 import { DEFAULT_LEASE_MS, type Executor, type QueuedTask, type RunEvent, type SubmitOptions, type TaskEnv, type TaskTransport, type WaitOptions } from './executor-types.ts';
 import type { PipelineGraph } from './graph.ts';
 import { reap } from './reaper.ts';
@@ -50,6 +50,7 @@ export interface LocalExecutorOptions {
 
 interface Driven {
   graph: PipelineGraph;
+  run: RunRecord;
   controller: AbortController;
   started: number;
   waiters: { resolve: (r: RunRecord) => void; reject: (e: Error) => void }[];
@@ -146,11 +147,7 @@ export class LocalExecutor implements Executor {
 
   /** The in-memory outputs of a run's steps this process ran, by step name (runs driven with keepOutputs). */
   async outputs(runId: string): Promise<Record<string, unknown>> {
-    const memory = this.#memory.get(runId);
-    const out: Record<string, unknown> = {};
-    if (!memory) return out;
-    for (const t of await this.#o.store.listTaskRuns(runId)) if (memory.has(t.id)) out[t.step] = memory.get(t.id);
-    return out;
+    return Object.fromEntries(this.#memory.get(runId) ?? []);
   }
 
   /** The first step error of a run this process drove, as thrown (kept with keepOutputs). */
@@ -206,7 +203,7 @@ export class LocalExecutor implements Executor {
   }
 
   #drive(run: RunRecord, graph: PipelineGraph, now: number): void {
-    this.#runs.set(run.id, { graph, controller: new AbortController(), started: now, waiters: [] });
+    this.#runs.set(run.id, { graph, run, controller: new AbortController(), started: now, waiters: [] });
     if (!this.#memory.has(run.id)) this.#memory.set(run.id, new Map());
     this.#startTimers();
   }
@@ -226,26 +223,45 @@ export class LocalExecutor implements Executor {
   }
 
   #pump(): void {
-    while (!this.#closed && this.#running < this.#concurrency && this.#ready.length > 0) {
-      const job = this.#ready.shift()!;
-      const driven = this.#runs.get(job.runId);
-      if (!driven) continue;
-      this.#running++;
-      const p = runTaskAttempt(this.#env, job, { graph: driven.graph, signal: driven.controller.signal, memory: this.#memory.get(job.runId)! })
-        .then((result) => {
-          if (result.kind === 'not-yet') this.#accept([{ ...job, runAt: result.runAt }]);
-          if (result.kind === 'failed' && !result.willRetry && !this.#errors.has(job.runId)) this.#errors.set(job.runId, { step: result.step ?? '?', error: result.error });
-          if (result.runFinished) this.#finish(job.runId);
-          // An attempt this process no longer holds: if the run was closed meanwhile (reaper, cancel), stop driving it.
-          if (result.kind === 'lost') void this.#o.store.getRun(job.runId).then((r) => { if (r && isTerminalRun(r.state)) this.#finish(job.runId); }, () => {});
-        }, (err: unknown) => this.#abandon(job.runId, err))
-        .finally(() => {
-          this.#running--;
-          this.#active.delete(p);
-          this.#pump();
-        });
-      this.#active.add(p);
-    }
+    while (!this.#closed && this.#running < this.#concurrency && this.#ready.length > 0) this.#launch(this.#ready.shift()!);
+  }
+
+  /** Runs one attempt in a slot; `claimed`: the commit before it claimed it for this process already. */
+  #launch(job: QueuedTask, claimed?: TaskRunRecord): void {
+    const driven = this.#runs.get(job.runId);
+    if (!driven) return;
+    this.#running++;
+    const p = runTaskAttempt(this.#env, job, {
+      graph: driven.graph, run: driven.run, signal: driven.controller.signal, memory: this.#memory.get(job.runId)!,
+      nextTask: (queued) => this.#peekNext(queued), ...(claimed ? { claimed } : {}),
+    })
+      .then((result) => {
+        if (result.kind === 'not-yet') this.#accept([{ ...job, runAt: result.runAt }]);
+        if (result.kind === 'failed' && !result.willRetry && !this.#errors.has(job.runId)) this.#errors.set(job.runId, { step: result.step ?? '?', error: result.error });
+        if (result.runFinished) this.#finish(job.runId);
+        // An attempt this process no longer holds: if the run was closed meanwhile (reaper, cancel), stop driving it.
+        if (result.kind === 'lost') void this.#o.store.getRun(job.runId).then((r) => { if (r && isTerminalRun(r.state)) this.#finish(job.runId); }, () => {});
+        // The task the commit claimed for this slot: it leaves the ready list and starts now.
+        if (result.next) {
+          const i = this.#ready.indexOf(result.next.job);
+          if (i >= 0) this.#ready.splice(i, 1);
+          this.#launch(result.next.job, result.next.task);
+        }
+      }, (err: unknown) => this.#abandon(job.runId, err))
+      .finally(() => {
+        this.#running--;
+        this.#active.delete(p);
+        this.#pump();
+      });
+    this.#active.add(p);
+  }
+
+  /** The task this process would start next (first come, first served): what waits already, else what the commit queued. */
+  #peekNext(queued: readonly QueuedTask[]): QueuedTask | undefined {
+    if (this.#closed) return undefined;
+    for (const t of this.#ready) if (this.#runs.has(t.runId)) return t;
+    const now = this.#clock.now();
+    return queued.find((t) => this.#runs.has(t.runId) && (t.runAt === undefined || t.runAt <= now));
   }
 
   #finish(runId: string): void {

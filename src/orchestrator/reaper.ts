@@ -7,8 +7,10 @@
  *   are cancelled, and the run fails with a hint to `sluice runs retry` it (which resumes from the steps
  *   that succeeded). Nothing half-registered can remain: a step's outputs commit in one transaction.
  * - a task attempt of a queue-driven run (distributed) whose worker stopped renewing its lease gets
- *   its attempt ended: queued again (attempt + 1, after the backoff) if it has retries left, else failed
- *   (and its descendants skipped; the run finishes when nothing is left).
+ *   its attempt ended: queued again at once as attempt + 1 with one more attempt allowed (a dead worker
+ *   is not a failed try), up to FREE_LEASE_LOSSES times per task; past that, queued again after the
+ *   backoff if it has retries left, else failed (and its descendants skipped; the run finishes when
+ *   nothing is left).
  *
  * Every change is a compare-and-set on the state the reaper saw, so two reapers (or a late heartbeat)
  * never both act on one lease.
@@ -16,7 +18,15 @@
 import type { MetadataStore, RunRecord } from '../store/types.ts';
 import type { PipelineGraph } from './graph.ts';
 import type { TaskTransport } from './executor-types.ts';
-import { backoffMs, finishRunIfDone, skipDescendants, stepOf } from './state.ts';
+import { backoffMs, finishRunIfDone, jobPriority, skipDescendants, stepOf } from './state.ts';
+
+/**
+ * Lost leases of one task that do not count as failed tries. Airflow counts a dead worker's task
+ * ("zombie") as a failed try; here a worker's death (SIGKILL, OOM killer, machine lost) does not use
+ * up a step's own retries, so a step with no retries survives it, while a step that kills its worker
+ * every time still ends after this many extra attempts.
+ */
+export const FREE_LEASE_LOSSES = 3;
 
 export interface ReapOptions {
   now: number;
@@ -54,6 +64,13 @@ export async function reap(store: MetadataStore, options: ReapOptions): Promise<
     if (closed) result.closedRuns.push(run.id);
   }
 
+  // Queue-driven runs whose last step committed alone (a step with nothing to register commits in one
+  // statement, and the run is closed right after): if that process died in between, close them here.
+  for (const id of await store.listRunsWithNothingLeft()) {
+    const state = await store.transaction((tx) => finishRunIfDone(tx, id, now));
+    if (state) result.closedRuns.push(id);
+  }
+
   for (const { task, run } of await store.listExpiredTasks(now)) {
     if (run.owner !== null) continue; // the run's owner (or the run reaping above) handles it
     const transport = options.transportFor?.(run);
@@ -63,14 +80,21 @@ export async function reap(store: MetadataStore, options: ReapOptions): Promise<
       await tx.getRun(run.id, { lock: true });
       const ok = (data: Parameters<typeof tx.updateTaskRun>[1]) => tx.updateTaskRun(task.id, data, { state: ['running'], attempt: task.attempt, leaseOwner: task.leaseOwner });
       const lost = `the worker running it (${task.leaseOwner ?? 'unknown'}) stopped: its lease expired at ${new Date(task.leaseExpiresAt ?? now).toISOString()}`;
-      if (task.attempt < task.maxAttempts && run.cancelRequestedAt === null) {
-        const runAt = now + backoffMs(task.retryDelayMs, task.attempt, graph ? stepOf(graph, task.step).retry.maxDelayMs : undefined);
-        if (!(await ok({ state: 'queued', attempt: task.attempt + 1, notBefore: runAt, leaseOwner: null, leaseExpiresAt: null, error: lost }))) return null;
-        await transport.enqueue(tx, [{ taskRunId: task.id, runId: run.id, attempt: task.attempt + 1, runAt }]);
+      const losses = task.leaseLosses + 1;
+      // A dead worker is not the step failing: the attempt runs again at once with one more attempt
+      // allowed, up to FREE_LEASE_LOSSES times; past that (a step that keeps killing its worker) a lost
+      // lease counts as a failed try like any other.
+      const free = losses <= FREE_LEASE_LOSSES;
+      if ((free || task.attempt < task.maxAttempts) && run.cancelRequestedAt === null) {
+        const runAt = free ? now : now + backoffMs(task.retryDelayMs, task.attempt, graph ? stepOf(graph, task.step).retry.maxDelayMs : undefined);
+        const error = free ? `${lost}; queued again (lost lease ${losses} of ${FREE_LEASE_LOSSES} not counted as a retry)` : `${lost}; lost lease ${losses} counted as a failed try`;
+        if (!(await ok({ state: 'queued', attempt: task.attempt + 1, maxAttempts: free ? task.maxAttempts + 1 : task.maxAttempts, leaseLosses: losses, notBefore: runAt, leaseOwner: null, leaseExpiresAt: null, error }))) return null;
+        await transport.enqueue(tx, [{ taskRunId: task.id, runId: run.id, attempt: task.attempt + 1, runAt, priority: jobPriority(run) }]);
         return { kind: 'requeued' as const, runAt };
       }
       const state = run.cancelRequestedAt !== null ? 'cancelled' : 'failed';
-      if (!(await ok({ state, finishedAt: now, error: lost, leaseOwner: null, leaseExpiresAt: null }))) return null;
+      const error = state === 'failed' ? `${lost}; no attempts left (${losses} lost leases, ${task.attempt} attempts)` : lost;
+      if (!(await ok({ state, finishedAt: now, error, leaseLosses: losses, leaseOwner: null, leaseExpiresAt: null }))) return null;
       if (graph) await skipDescendants(tx, graph, run.id, task.step, state, now);
       else if ((await tx.countTaskRuns(run.id, ['running'])) === 0) {
         await tx.setTaskStates(run.id, ['pending', 'queued'], { state: 'skipped', finishedAt: now, error: `an upstream step (${task.step}) did not succeed` });

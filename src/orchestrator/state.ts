@@ -24,6 +24,18 @@ export function backoffMs(baseMs: number, attempt: number, maxMs = DEFAULT_MAX_D
   return Math.round(full / 2 + (random() * full) / 2);
 }
 
+/**
+ * The queue priority of a run's tasks (graphile-worker takes lower numbers first; 0 by default): a
+ * backfill's tasks go ahead of scheduled and manual ones, so a backfill never waits behind a queue of
+ * scheduled work (a chain of steps used to wait that whole queue again at every step). The backfill's
+ * `--parallel` bounds how much of the workers it takes.
+ */
+export const BACKFILL_PRIORITY = -1;
+
+export function jobPriority(run: { trigger: RunRecord['trigger'] | undefined }): number {
+  return run.trigger === 'backfill' ? BACKFILL_PRIORITY : 0;
+}
+
 export interface SubmitResult {
   run: RunRecord;
   /** False when a run with the same key already existed (nothing was created). */
@@ -66,7 +78,8 @@ export async function submitRun(
         };
       });
       await tx.createTaskRuns(tasks);
-      const queued = tasks.filter((t) => t.state === 'queued').map((t) => ({ taskRunId: t.id, runId, attempt: 1 }));
+      const priority = jobPriority({ trigger: options.trigger });
+      const queued = tasks.filter((t) => t.state === 'queued').map((t) => ({ taskRunId: t.id, runId, attempt: 1, priority }));
       if (queued.length > 0) await transport.enqueue(tx, queued);
       if (tasks.length === 0) await finishRunIfDone(tx, runId, now);
       return { run: (await tx.getRun(runId))!, created: true, queued };
@@ -82,7 +95,12 @@ export async function submitRun(
 }
 
 export function stepOf(graph: PipelineGraph, name: string): StepNode {
-  const step = graph.steps.find((s) => s.name === name);
+  let byName = stepsCache.get(graph);
+  if (byName === undefined) {
+    byName = new Map(graph.steps.map((s) => [s.name, s]));
+    stepsCache.set(graph, byName);
+  }
+  const step = byName.get(name);
   if (!step) {
     throw new SluiceError(`Pipeline "${graph.name}" has no step "${name}" (the run was made from a different version of the pipeline)`, {
       code: 'PIPELINE_MISMATCH', context: { pipeline: graph.name, step: name },
@@ -91,6 +109,8 @@ export function stepOf(graph: PipelineGraph, name: string): StepNode {
   }
   return step;
 }
+/** Steps by name, per graph (graphs are frozen): a 1,000-step graph was searched step by step at every lookup. */
+const stepsCache = new WeakMap<PipelineGraph, Map<string, StepNode>>();
 
 /** Direct dependents of each step. */
 export function dependentsOf(graph: PipelineGraph): Map<string, string[]> {
@@ -102,6 +122,17 @@ export function dependentsOf(graph: PipelineGraph): Map<string, string[]> {
   return out;
 }
 const dependentsCache = new WeakMap<PipelineGraph, Map<string, string[]>>();
+
+/** Each step's place in the graph's topological order. */
+function orderOf(graph: PipelineGraph): Map<string, number> {
+  let order = orderCache.get(graph);
+  if (order === undefined) {
+    order = new Map(graph.order.map((name, i) => [name, i]));
+    orderCache.set(graph, order);
+  }
+  return order;
+}
+const orderCache = new WeakMap<PipelineGraph, Map<string, number>>();
 
 /** Every step downstream of `step`. */
 export function descendantsOf(graph: PipelineGraph, step: string): string[] {
@@ -118,24 +149,38 @@ export function descendantsOf(graph: PipelineGraph, step: string): string[] {
 }
 
 /**
- * After `step` succeeded: queues each dependent whose inputs have now all succeeded (compare-and-set
- * pending -> queued, so two committers never queue one task twice) and hands them to the transport.
+ * After `step` succeeded (in this transaction): queues each dependent whose inputs have now all
+ * succeeded, in one statement for all of them (compare-and-set pending -> queued, so two committers
+ * never queue one task twice), and hands them to the transport. Only dependents with other inputs
+ * than `step` need those read first.
  */
-export async function queueReadyDependents(tx: MetadataTx, transport: TaskTransport, graph: PipelineGraph, runId: string, step: string): Promise<QueuedTask[]> {
+export async function queueReadyDependents(tx: MetadataTx, transport: TaskTransport, graph: PipelineGraph, runId: string, step: string, priority = 0): Promise<QueuedTask[]> {
   const dependents = dependentsOf(graph).get(step) ?? [];
   if (dependents.length === 0) return [];
-  const needed = new Set<string>(dependents);
-  for (const d of dependents) for (const i of stepOf(graph, d).inputs) needed.add(i);
-  const rows = new Map((await tx.listTaskRunsBySteps(runId, [...needed])).map((t) => [t.step, t]));
-  const queued: QueuedTask[] = [];
+  const ready: string[] = [];
+  const waiting: StepNode[] = [];
   for (const d of dependents) {
-    const task = rows.get(d);
-    if (!task || task.state !== 'pending') continue;
-    if (!stepOf(graph, d).inputs.every((i) => rows.get(i)?.state === 'succeeded')) continue;
-    if (await tx.updateTaskRun(task.id, { state: 'queued', notBefore: null }, { state: ['pending'] })) {
-      queued.push({ taskRunId: task.id, runId, attempt: task.attempt });
-    }
+    const node = stepOf(graph, d);
+    if (node.inputs.every((i) => i === step)) ready.push(d);
+    else waiting.push(node);
   }
+  if (waiting.length > 0) {
+    // PostgreSQL (READ COMMITTED): the commits of two inputs of one dependent, at the same moment, would
+    // each see the other input still running and neither would queue it. Locking the dependent's row
+    // first orders them: the second reads its inputs after the first committed.
+    if (tx.dialect === 'postgres') {
+      await tx.execute(`select id from task_runs where run_id = $1 and step = any($2::text[]) order by id for update`, [runId, waiting.map((n) => n.name)]);
+    }
+    const others = new Set<string>();
+    for (const node of waiting) for (const i of node.inputs) if (i !== step) others.add(i);
+    const rows = new Map((await tx.listTaskRunsBySteps(runId, [...others])).map((t) => [t.step, t]));
+    for (const node of waiting) if (node.inputs.every((i) => i === step || rows.get(i)?.state === 'succeeded')) ready.push(node.name);
+  }
+  if (ready.length === 0) return [];
+  const order = orderOf(graph);
+  const queued: QueuedTask[] = (await tx.queuePendingTaskRuns(runId, ready))
+    .sort((a, b) => order.get(a.step)! - order.get(b.step)!)
+    .map((t) => ({ taskRunId: t.id, runId, attempt: t.attempt, priority }));
   if (queued.length > 0) await transport.enqueue(tx, queued);
   return queued;
 }
@@ -156,11 +201,23 @@ export async function skipDescendants(tx: MetadataTx, graph: PipelineGraph, runI
  * requested (or a step was cancelled), failed if a step failed or was skipped, else succeeded. Returns
  * the final state, or null while work is left.
  */
-export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number): Promise<RunState | null> {
-  // Two commits of one run at once (PostgreSQL, READ COMMITTED) would each count the other's task as
-  // unfinished: the run row lock orders them, and the count after it sees the other's commit.
-  await tx.getRun(runId, { lock: true });
-  if ((await tx.countTaskRuns(runId, UNFINISHED_TASK)) > 0) return null;
+export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number, options: { runLocked?: boolean; probed?: boolean } = {}): Promise<RunState | null> {
+  // PostgreSQL (READ COMMITTED): two commits of one run at once would each see the other's task as
+  // unfinished, and neither would finish the run. So: an unfinished task that no other transaction is
+  // changing (locked here until commit) will be finished by a later transaction, which sees this one:
+  // nothing to do, and no lock on the run (commits of a run's steps on many workers do not queue on
+  // it). Only when every unfinished task is being changed elsewhere (the run's last steps) does the
+  // run's row lock order the committers, so that the last one looks after the others. (SQLite write
+  // transactions are serialized already; a caller that holds the run's lock says so.)
+  // `probed`: the caller looked already (MetadataTx.completeTaskRun) and found none.
+  if (tx.dialect === 'postgres' && !options.runLocked) {
+    if (!options.probed) {
+      const open = await tx.execute(`select id from task_runs where run_id = $1 and state in ('pending', 'queued', 'running') limit 1 for update skip locked`, [runId]);
+      if (open.length > 0) return null;
+    }
+    await tx.getRun(runId, { lock: true });
+  }
+  if (await tx.hasTaskRuns(runId, UNFINISHED_TASK)) return null;
   const run = await tx.getRun(runId);
   if (!run || run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled') return null;
   const failed = await tx.countTaskRuns(runId, ['failed', 'skipped']);
@@ -257,7 +314,7 @@ export async function resumeRun(
         const t = byStep.get(name)!;
         const attempt = t.startedAt === null ? t.attempt : t.attempt + 1;
         await tx.updateTaskRun(t.id, { state: 'queued' }, { state: ['pending'] });
-        queued.push({ taskRunId: t.id, runId, attempt });
+        queued.push({ taskRunId: t.id, runId, attempt, priority: jobPriority(run) });
       }
     }
     if (queued.length > 0) await transport.enqueue(tx, queued);

@@ -23,25 +23,42 @@ import type { Engine } from '../engine/index.ts';
 import { DatasetCatalog, isStagedDataset, type DatasetRef, type StagedDataset } from '../data/index.ts';
 import { ModelRegistry, isStagedModel, type ModelRef, type StagedModel } from '../registry/index.ts';
 import type { Json } from '../core/json.ts';
+import { withStoreRetry } from '../store/retry.ts';
 import type { MetadataTx, RunRecord, RunState, TaskRunRecord } from '../store/types.ts';
 import { createStepContext, type PendingOutputs } from './context.ts';
 import { DEFAULT_LEASE_MS, type QueuedTask, type TaskEnv, type TaskOutcome } from './executor-types.ts';
 import type { PipelineGraph, StepNode } from './graph.ts';
 import { decodeOutput, encodeOutput } from './outputs.ts';
-import { backoffMs, finishRunIfDone, queueReadyDependents, skipDescendants, stepOf } from './state.ts';
+import { backoffMs, dependentsOf, finishRunIfDone, jobPriority, queueReadyDependents, skipDescendants, stepOf } from './state.ts';
+
+// Where they lived first; the store owns them now (the data layer retries its pins with them too).
+export { isTransientStoreError, withStoreRetry } from '../store/retry.ts';
 
 export interface AttemptOptions {
   graph: PipelineGraph;
   /** Fires when the run is cancelled or the process is stopping: the step's ctx.signal fires. */
   signal?: AbortSignal;
-  /** This process's outputs of the run's steps (task run id -> value): passes values JSON cannot hold. */
+  /** This process's outputs of the run's steps (step name -> value): passes values JSON cannot hold. */
   memory?: Map<string, unknown>;
+  /** The run, as the caller knows it: its params, partition and logical date are read from here instead of the store. */
+  run?: RunRecord;
+  /** This attempt was claimed already (by the commit before it, see `nextTask`): the task run as claimed. */
+  claimed?: TaskRunRecord;
+  /**
+   * Called inside the commit transaction with the dependents it queued: the queued task this process
+   * will run next in this attempt's place, if any. The commit claims it too (one transaction per step
+   * instead of two), and the result's `next` hands it over, claimed. Must not change anything: the
+   * transaction may be retried or rolled back.
+   */
+  nextTask?: (queued: readonly QueuedTask[]) => QueuedTask | undefined;
 }
 
 export type AttemptResult = TaskOutcome & {
   /** The run's final state when this attempt finished the run. */
   runFinished: RunState | null;
   step?: string;
+  /** The task `nextTask` chose, claimed by this attempt's commit for this process: run it with `claimed`. */
+  next?: { job: QueuedTask; task: TaskRunRecord };
 };
 
 const MAX_LOG_LINES = 200;
@@ -55,29 +72,43 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
   const { graph } = options;
   const t0 = clock.now();
 
-  // 1. Claim.
-  const claim = await withStoreRetry(`claiming task run ${job.taskRunId}`, () => env.store.transaction(async (tx): Promise<Claim> => {
-    const task = await tx.getTaskRun(job.taskRunId);
-    if (!task) return { kind: 'lost', reason: `task run ${job.taskRunId} does not exist`, runFinished: null };
-    const run = await tx.getRun(task.runId);
-    if (!run) return { kind: 'lost', reason: `run ${task.runId} does not exist`, runFinished: null };
-    if (task.state !== 'queued' || task.attempt !== job.attempt) return { kind: 'lost', reason: `task run ${task.id} is ${task.state} at attempt ${task.attempt}, not queued at attempt ${job.attempt}`, runFinished: null };
-    if (run.cancelRequestedAt !== null || run.state !== 'running') {
-      // Finishing the run: the run row first, then task rows (the lock order of every orchestration
-      // transaction). A plain claim takes no run lock, so claims of one run do not queue up.
-      await tx.getRun(task.runId, { lock: true });
-      await tx.updateTaskRun(task.id, { state: 'cancelled', finishedAt: t0, error: 'the run was cancelled before this step started' }, { state: ['queued'], attempt: job.attempt });
-      await skipDescendants(tx, graph, run.id, task.step, 'cancelled', t0);
-      return { kind: 'cancelled', runFinished: await finishRunIfDone(tx, run.id, t0), step: task.step };
-    }
-    if (task.notBefore !== null && task.notBefore > t0) return { kind: 'not-yet', runAt: task.notBefore, runFinished: null };
-    const ok = await tx.updateTaskRun(task.id, {
-      state: 'running', leaseOwner: env.workerId, leaseExpiresAt: t0 + leaseMs, startedAt: t0, finishedAt: null, notBefore: null,
-    }, { state: ['queued'], attempt: job.attempt });
-    if (!ok) return { kind: 'lost', reason: `task run ${task.id} was claimed by another process`, runFinished: null };
-    const inputs = await tx.listTaskRunsBySteps(run.id, stepOf(graph, task.step).inputs);
-    return { kind: 'claimed', task, run, inputs };
-  }));
+  // 1. Claim: one compare-and-set statement in the common case; when it changes nothing, a transaction
+  // finds out why (lost, cancelled, not yet due) and acts on it.
+  const claimed = options.claimed ?? await withStoreRetry(`claiming task run ${job.taskRunId}`, () => env.store.claimTaskRun(job.taskRunId, job.attempt, { owner: env.workerId, now: t0, leaseExpiresAt: t0 + leaseMs }));
+  let claim: Claim;
+  if (claimed) {
+    // A run's facts a step reads (params, partition, logical date, noCache) never change: the caller's copy serves.
+    const run = options.run?.id === claimed.runId ? options.run : await withStoreRetry(`reading run ${claimed.runId}`, () => env.store.getRun(claimed.runId));
+    if (!run) throw new SluiceError(`Run ${claimed.runId} of task run ${claimed.id} disappeared from the metadata store`, { code: 'NOT_FOUND', context: { run: claimed.runId } });
+    const step = stepOf(graph, claimed.step);
+    // Inputs this process made are in memory; the rows are needed only for the others, and for a cache key.
+    const fromMemory = !step.cache && options.memory !== undefined && step.inputs.every((i) => options.memory!.has(i));
+    const inputs = step.inputs.length === 0 || fromMemory ? [] : await withStoreRetry(`reading the inputs of task run ${claimed.id}`, () => env.store.listTaskRunsBySteps(run.id, step.inputs));
+    claim = { kind: 'claimed', task: claimed, run, inputs, fromMemory };
+  } else {
+    claim = await withStoreRetry(`claiming task run ${job.taskRunId}`, () => env.store.transaction(async (tx): Promise<Claim> => {
+      const task = await tx.getTaskRun(job.taskRunId);
+      if (!task) return { kind: 'lost', reason: `task run ${job.taskRunId} does not exist`, runFinished: null };
+      const run = await tx.getRun(task.runId);
+      if (!run) return { kind: 'lost', reason: `run ${task.runId} does not exist`, runFinished: null };
+      if (task.state !== 'queued' || task.attempt !== job.attempt) return { kind: 'lost', reason: `task run ${task.id} is ${task.state} at attempt ${task.attempt}, not queued at attempt ${job.attempt}`, runFinished: null };
+      if (run.cancelRequestedAt !== null || run.state !== 'running') {
+        // Finishing the run: the run row first, then task rows (the lock order of every orchestration
+        // transaction). A plain claim takes no run lock, so claims of one run do not queue up.
+        await tx.getRun(task.runId, { lock: true });
+        await tx.updateTaskRun(task.id, { state: 'cancelled', finishedAt: t0, error: 'the run was cancelled before this step started' }, { state: ['queued'], attempt: job.attempt });
+        await skipDescendants(tx, graph, run.id, task.step, 'cancelled', t0);
+        return { kind: 'cancelled', runFinished: await finishRunIfDone(tx, run.id, t0, { runLocked: true }), step: task.step };
+      }
+      if (task.notBefore !== null && task.notBefore > t0) return { kind: 'not-yet', runAt: task.notBefore, runFinished: null };
+      const ok = await tx.updateTaskRun(task.id, {
+        state: 'running', leaseOwner: env.workerId, leaseExpiresAt: t0 + leaseMs, startedAt: t0, finishedAt: null, notBefore: null,
+      }, { state: ['queued'], attempt: job.attempt });
+      if (!ok) return { kind: 'lost', reason: `task run ${task.id} was claimed by another process`, runFinished: null };
+      const inputs = await tx.listTaskRunsBySteps(run.id, stepOf(graph, task.step).inputs);
+      return { kind: 'claimed', task, run, inputs, fromMemory: false };
+    }));
+  }
   if (claim.kind !== 'claimed') return claim;
 
   const { task, run } = claim;
@@ -112,6 +143,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
     const inputRows = new Map(claim.inputs.map((t) => [t.step, t]));
     const inputs: Record<string, unknown> = {};
     for (const name of step.inputs) {
+      if (claim.fromMemory) { inputs[name] = options.memory!.get(name); continue; }
       const row = inputRows.get(name);
       if (!row || row.state !== 'succeeded') throw new SluiceError(`Step "${step.name}" cannot start: its input "${name}" has not succeeded (${row?.state ?? 'missing'})`, { code: 'INPUT_NOT_READY', context: { run: run.id, step: step.name } });
       inputs[name] = await readOutput(row, options.memory, catalog, registry, `step "${name}" of run ${run.id}`);
@@ -132,11 +164,11 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
         }
         if (usable) {
           logs.push(`cache hit: output of task run ${hit.id} (run ${hit.runId}) reused`);
-          const done = await commitSuccess(env, graph, run, step, fence, { datasets: [], models: [], aliases: [] }, catalog, registry, value, { logs, cacheKey, cachedFrom: hit.id, t0, clock });
+          const done = await commitSuccess(env, graph, run, step, fence, { datasets: [], models: [], aliases: [] }, catalog, registry, value, { logs, cacheKey, cachedFrom: hit.id, t0, clock, leaseMs, ...(options.nextTask ? { nextTask: options.nextTask } : {}) });
           if (done.kind === 'lost') return { ...done, runFinished: null };
-          options.memory?.set(task.id, done.output);
+          options.memory?.set(step.name, done.output);
           emit({ type: 'task-end', runId: run.id, step: step.name, state: 'succeeded', durationMs: clock.now() - t0, cached: true });
-          return { kind: 'succeeded', cached: true, runFinished: done.runFinished, step: step.name };
+          return { kind: 'succeeded', cached: true, runFinished: done.runFinished, step: step.name, ...(done.next ? { next: done.next } : {}) };
         }
       }
     }
@@ -176,11 +208,11 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
       const value = await untilAborted(running, controller.signal);
       made.ctx.throwIfCancelled();
       try {
-        const done = await commitSuccess(env, graph, run, step, fence, pending, catalog, registry, value, { logs, cacheKey, cachedFrom: null, t0, clock, signal: controller.signal });
+        const done = await commitSuccess(env, graph, run, step, fence, pending, catalog, registry, value, { logs, cacheKey, cachedFrom: null, t0, clock, leaseMs, signal: controller.signal, ...(options.nextTask ? { nextTask: options.nextTask } : {}) });
         if (done.kind === 'lost') return { ...done, runFinished: null };
-        options.memory?.set(task.id, done.output);
+        options.memory?.set(step.name, done.output);
         emit({ type: 'task-end', runId: run.id, step: step.name, state: 'succeeded', durationMs: clock.now() - t0 });
-        return { kind: 'succeeded', cached: false, runFinished: done.runFinished, step: step.name };
+        return { kind: 'succeeded', cached: false, runFinished: done.runFinished, step: step.name, ...(done.next ? { next: done.next } : {}) };
       } catch (err) {
         if (err instanceof SluiceError && err.code === 'COMMIT_CONFLICT' && rerun < MAX_CONFLICT_RERUNS) {
           logs.push(`commit conflict, planning again: ${err.message}`);
@@ -214,7 +246,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
         const runAt = now + wait;
         logs.push(`attempt ${job.attempt} failed: ${error.message}; retrying in ${wait} ms`);
         await tx.updateTaskRun(task.id, { ...base, finishedAt: null, durationMs: null, logs, state: 'queued', attempt: job.attempt + 1, notBefore: runAt }, { state: ['running'], attempt: job.attempt });
-        await env.transport.enqueue(tx, [{ taskRunId: task.id, runId: run.id, attempt: job.attempt + 1, runAt }]);
+        await env.transport.enqueue(tx, [{ taskRunId: task.id, runId: run.id, attempt: job.attempt + 1, runAt, priority: jobPriority(run) }]);
         return { kind: 'failed' as const, error, willRetry: true, retryAt: runAt, runFinished: null, delayMs: wait };
       }
       await tx.updateTaskRun(task.id, { ...base, state: 'failed' }, { state: ['running'], attempt: job.attempt });
@@ -245,7 +277,7 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
 }
 
 type Claim =
-  | { kind: 'claimed'; task: TaskRunRecord; run: RunRecord; inputs: TaskRunRecord[] }
+  | { kind: 'claimed'; task: TaskRunRecord; run: RunRecord; inputs: TaskRunRecord[]; fromMemory: boolean }
   | (Exclude<TaskOutcome, { kind: 'succeeded' } | { kind: 'failed' }> & { runFinished: RunState | null; step?: string });
 
 interface SuccessInfo {
@@ -254,10 +286,13 @@ interface SuccessInfo {
   cachedFrom: string | null;
   t0: number;
   clock: { now(): number };
+  leaseMs: number;
   signal?: AbortSignal;
+  nextTask?: (queued: readonly QueuedTask[]) => QueuedTask | undefined;
 }
 
-type CommitDone = { kind: 'committed'; output: unknown; runFinished: RunState | null } | { kind: 'lost'; reason: string };
+type Next = { job: QueuedTask; task: TaskRunRecord };
+type CommitDone = { kind: 'committed'; output: unknown; runFinished: RunState | null; next?: Next } | { kind: 'lost'; reason: string };
 
 /** Step 5: the one fenced transaction. */
 async function commitSuccess(
@@ -265,15 +300,38 @@ async function commitSuccess(
   pending: PendingOutputs, catalog: DatasetCatalog, registry: ModelRegistry, value: unknown, info: SuccessInfo,
 ): Promise<CommitDone> {
   let tries = 0;
+  // A step with nothing to register and no dependents, on PostgreSQL: its success is one statement (the
+  // fenced update, which also finds whether the run has other unfinished tasks), and only a run's last
+  // step opens a transaction to close the run. Two round trips fewer per task on the distributed queue.
+  const alone = env.store.dialect === 'postgres' && !info.nextTask && pending.datasets.length === 0 && pending.models.length === 0 && pending.aliases.length === 0
+    && (dependentsOf(graph).get(step.name) ?? []).length === 0 && process.env.SLUICE_TEST_PAUSE_IN_COMMIT !== step.name;
   const result = await withStoreRetry(`committing step "${step.name}" of run ${run.id}`, async () => {
     tries++;
     try {
+      if (alone) {
+        if (info.signal?.aborted) throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
+        const now = info.clock.now();
+        const output = replaceStaged(value, new Map());
+        const encoded = encodeOutput(output);
+        const done = await env.store.completeTaskRun(fence.taskId, {
+          state: 'succeeded', finishedAt: now, durationMs: now - info.t0, output: encoded.json, outputKind: encoded.kind, logs: info.logs,
+          cacheKey: info.cacheKey, cachedFrom: info.cachedFrom, error: null, errorStack: null, errorHint: null,
+        }, { attempt: fence.attempt, leaseOwner: fence.owner, runId: run.id });
+        if (!done.updated) {
+          const current = await env.store.getRun(run.id);
+          if (!current || current.cancelRequestedAt !== null) throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
+          throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
+        }
+        const runFinished = done.openTask ? null : await env.store.transaction((tx) => finishRunIfDone(tx, run.id, now, { probed: done.openTask === false }));
+        return { kind: 'committed' as const, output, runFinished, queued: [] as QueuedTask[], next: undefined, freed: [] as string[], registeredText: '' };
+      }
       return await env.store.transaction(async (tx) => {
         const now = info.clock.now();
-        const current = await tx.getRun(run.id, { lock: true });
-        if (!current || current.cancelRequestedAt !== null || info.signal?.aborted) {
-          throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
-        }
+        // No run lock: commits of one run's steps on many workers would queue on it (one run row). The
+        // fenced update checks the run has no cancel request; a cancel that commits after it orders
+        // after this commit, and finishRunIfDone sees both.
+        const cancelled = () => new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
+        if (info.signal?.aborted) throw cancelled();
         const map = new Map<unknown, DatasetRef | ModelRef>();
         const registered = await catalog.registerIn(tx, pending.datasets);
         for (const [s, ref] of registered.refs) map.set(s, ref);
@@ -287,22 +345,36 @@ async function commitSuccess(
         const registeredText = [...map.values()].map((r) => `${r.name} v${r.version}`).join(', ');
         const output = replaceStaged(value, map);
         const encoded = encodeOutput(output);
-        const ok = await tx.updateTaskRun(fence.taskId, {
+        const done = await tx.completeTaskRun(fence.taskId, {
           state: 'succeeded', finishedAt: now, durationMs: now - info.t0, output: encoded.json, outputKind: encoded.kind, logs: info.logs,
           cacheKey: info.cacheKey, cachedFrom: info.cachedFrom, error: null, errorStack: null, errorHint: null,
-        }, { state: ['running'], attempt: fence.attempt, leaseOwner: fence.owner });
-        if (!ok) throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
+        }, { attempt: fence.attempt, leaseOwner: fence.owner, runId: run.id });
+        if (!done.updated) {
+          const current = await tx.getRun(run.id);
+          if (!current || current.cancelRequestedAt !== null) throw cancelled();
+          throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
+        }
         await pauseForTest(step.name);
-        const queued = await queueReadyDependents(tx, env.transport, graph, run.id, step.name);
-        const runFinished = await finishRunIfDone(tx, run.id, now);
-        return { kind: 'committed' as const, output, runFinished, queued, freed: registered.freed, registeredText };
+        const queued = await queueReadyDependents(tx, env.transport, graph, run.id, step.name, jobPriority(run));
+        // An unfinished task found (and held) above will be finished by a later transaction.
+        const runFinished = done.openTask ? null : await finishRunIfDone(tx, run.id, now, { probed: done.openTask === false });
+        // The task this process runs next, claimed here rather than in a transaction of its own.
+        let next: Next | undefined;
+        let pick = info.nextTask?.(queued);
+        // PostgreSQL: a row another commit holds (its look for unfinished tasks) is left to the ordinary claim, not waited for.
+        if (pick && tx.dialect === 'postgres' && (await tx.execute('select id from task_runs where id = $1 for update skip locked', [pick.taskRunId])).length === 0) pick = undefined;
+        if (pick) {
+          const task = await tx.claimTaskRun(pick.taskRunId, pick.attempt, { owner: env.workerId, now, leaseExpiresAt: now + info.leaseMs });
+          if (task) next = { job: pick, task };
+        }
+        return { kind: 'committed' as const, output, runFinished, queued, next, freed: registered.freed, registeredText };
       });
     } catch (err) {
       // A retry after a transient error: the earlier try may have committed before the connection broke.
       if (tries > 1 && err instanceof LostLease) {
         const t = await env.store.getTaskRun(fence.taskId);
         if (t && t.state === 'succeeded' && t.attempt === fence.attempt) {
-          return { kind: 'committed' as const, output: await readOutput(t, undefined, catalog, registry, `step "${step.name}"`), runFinished: (await env.store.getRun(run.id))?.state ?? null, queued: [], freed: [], registeredText: '' };
+          return { kind: 'committed' as const, output: await readOutput(t, undefined, catalog, registry, `step "${step.name}"`), runFinished: (await env.store.getRun(run.id))?.state ?? null, queued: [], next: undefined, freed: [], registeredText: '' };
         }
       }
       throw err;
@@ -315,16 +387,20 @@ async function commitSuccess(
     await unpin(env, pending);
     return result;
   }
-  if (result.queued.length > 0) env.transport.afterCommit?.(result.queued);
+  const handOver = result.next ? result.queued.filter((q) => q !== result.next!.job) : result.queued;
+  if (handOver.length > 0) env.transport.afterCommit?.(handOver);
   env.logger?.debug(`run ${run.id}: step ${step.name} ${result.registeredText ? `registered ${result.registeredText}` : 'committed'}`);
   await catalog.deleteUnreferenced(result.freed).catch(() => {});
-  return { kind: 'committed', output: result.output, runFinished: result.runFinished === 'succeeded' || result.runFinished === 'failed' || result.runFinished === 'cancelled' ? result.runFinished : null };
+  return {
+    kind: 'committed', output: result.output, runFinished: result.runFinished === 'succeeded' || result.runFinished === 'failed' || result.runFinished === 'cancelled' ? result.runFinished : null,
+    ...(result.next ? { next: result.next } : {}),
+  };
 }
 
 class LostLease extends Error {}
 
 async function readOutput(row: TaskRunRecord, memory: Map<string, unknown> | undefined, catalog: DatasetCatalog, registry: ModelRegistry, where: string): Promise<unknown> {
-  if (memory?.has(row.id)) return memory.get(row.id);
+  if (memory?.has(row.step)) return memory.get(row.step);
   if (row.outputKind === 'value') return decodeOutput(row.output, catalog, registry, where);
   throw new SluiceError(`The output of ${where} was not stored (it is not JSON, datasets or models: ${JSON.stringify(row.output).slice(0, 80)}), so this process cannot read it`, {
     code: 'OUTPUT_NOT_STORED', context: { task: row.id },
@@ -379,50 +455,6 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function reasonOf(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new CancelledError(String(signal.reason ?? 'cancelled'));
-}
-
-/** How long a commit (or the recording of an attempt's end) keeps retrying through store outages. */
-function storeRetryMs(): number {
-  const v = Number(process.env.SLUICE_COMMIT_RETRY_MS);
-  return Number.isFinite(v) && v >= 0 ? v : 30_000;
-}
-
-/**
- * Retries `fn` on errors that say the database was unreachable (connection refused or reset, server
- * shutting down), with backoff, for a bounded time; the fence makes a retried commit safe.
- */
-export async function withStoreRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + storeRetryMs();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isTransientStoreError(err) || Date.now() >= deadline) {
-        if (isTransientStoreError(err)) {
-          throw new SluiceError(`Gave up ${what}: the metadata store stayed unreachable for ${storeRetryMs()} ms: ${errorMessage(err)}`, {
-            code: 'METADATA_UNREACHABLE', cause: err,
-            hint: 'Nothing of this step was registered. Once the database is back, the reaper closes the run (or `sluice runs retry <id>` resumes it).',
-          });
-        }
-        throw err;
-      }
-      await delay(Math.min(2000, backoffMs(100, attempt, 2000)));
-    }
-  }
-}
-
-// 40P01 deadlock and 40001 serialization failure: PostgreSQL rolled the transaction back, and running it
-// again is safe (every write is fenced).
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300', '40P01', '40001']);
-
-export function isTransientStoreError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-    const message = e instanceof Error ? e.message : '';
-    if (/Connection terminated|connection (is )?closed|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(message)) return true;
-  }
-  return false;
 }
 
 /** Test hook: SLUICE_TEST_PAUSE_IN_COMMIT=<step> holds the commit transaction open, so a test can SIGKILL the process there. */

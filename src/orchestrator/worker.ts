@@ -19,7 +19,7 @@
  *   signals; an attempt cut short this way is handed back for another worker.
  */
 import { hostname } from 'node:os';
-import { errorMessage } from '../core/errors.ts';
+import { SluiceError, errorMessage } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import { silentLogger } from '../core/log.ts';
@@ -29,7 +29,7 @@ import { DEFAULT_LEASE_MS, type QueuedTask, type TaskEnv, type TaskOutcome } fro
 import type { PipelineGraph } from './graph.ts';
 import { resolveRunGraph } from './project.ts';
 import { reap } from './reaper.ts';
-import { finishRunIfDone } from './state.ts';
+import { finishRunIfDone, jobPriority } from './state.ts';
 import { runTaskAttempt } from './task.ts';
 
 /** What the worker needs from the orchestration core to run and end attempts. */
@@ -78,6 +78,9 @@ export interface SluiceWorker {
   /** Settles when the worker has stopped. */
   readonly done: Promise<void>;
 }
+
+/** Runs whose facts a worker keeps (the oldest is dropped first). */
+const RUN_CACHE_SIZE = 256;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -283,10 +286,23 @@ export function createWorkerAttemptRunner(env: WorkerAttemptEnv): AttemptRunner 
   };
   const taskEnv: TaskEnv = { ...env, resolveGraph };
   const log = env.logger ?? silentLogger;
+  // What an attempt reads of its run (pipeline, file, params, partition, logical date) never changes:
+  // read once per run, not once per task (the claim itself checks the run is still running).
+  const runs = new Map<string, RunRecord>();
+  const runOf = async (runId: string): Promise<RunRecord | undefined> => {
+    const known = runs.get(runId);
+    if (known) return known;
+    const run = await env.store.getRun(runId);
+    if (run) {
+      if (runs.size >= RUN_CACHE_SIZE) runs.delete(runs.keys().next().value!);
+      runs.set(runId, run);
+    }
+    return run;
+  };
 
   return {
     async run(task, signal) {
-      const run = await env.store.getRun(task.runId);
+      const run = await runOf(task.runId);
       if (!run) return { kind: 'lost', reason: `run ${task.runId} does not exist` };
       let graph: PipelineGraph;
       try {
@@ -294,16 +310,17 @@ export function createWorkerAttemptRunner(env: WorkerAttemptEnv): AttemptRunner 
       } catch (err) {
         return failUnloadable(env, task, run, err, log);
       }
-      const result = await runTaskAttempt(taskEnv, task, { graph, signal });
+      const result = await runTaskAttempt(taskEnv, task, { graph, signal, run });
       if (result.kind === 'not-yet') {
         // Delivered before its retry backoff ended (graphile-worker's run_at and ours disagree by a
         // clock skew): the same attempt goes back in the queue for that time.
-        await env.store.transaction((tx) => env.transport.enqueue(tx, [{ ...task, runAt: result.runAt }]));
+        await env.store.transaction((tx) => env.transport.enqueue(tx, [{ ...task, runAt: result.runAt, priority: jobPriority(run) }]));
       }
       return result;
     },
 
     async abandon(task, reason) {
+      const priority = jobPriority((await runOf(task.runId)) ?? { trigger: undefined });
       await env.store.transaction(async (tx) => {
         const current = await tx.getTaskRun(task.taskRunId);
         if (!current || current.state !== 'running' || current.attempt !== task.attempt || current.leaseOwner !== env.workerId) return;
@@ -311,7 +328,7 @@ export function createWorkerAttemptRunner(env: WorkerAttemptEnv): AttemptRunner 
           state: 'queued', attempt: task.attempt + 1, maxAttempts: current.maxAttempts + 1, notBefore: null,
           leaseOwner: null, leaseExpiresAt: null, error: `handed back: ${reason}`,
         }, { state: ['running'], attempt: task.attempt, leaseOwner: env.workerId });
-        if (ok) await env.transport.enqueue(tx, [{ taskRunId: task.taskRunId, runId: task.runId, attempt: task.attempt + 1 }]);
+        if (ok) await env.transport.enqueue(tx, [{ taskRunId: task.taskRunId, runId: task.runId, attempt: task.attempt + 1, priority }]);
       });
     },
 
@@ -337,7 +354,10 @@ async function failUnloadable(env: WorkerAttemptEnv, task: QueuedTask, run: RunR
   log.error(message);
   const failed = await env.store.transaction(async (tx) => {
     const now = Date.now();
-    const ok = await tx.updateTaskRun(task.taskRunId, { state: 'failed', finishedAt: now, error: message, errorStack: err instanceof Error ? err.stack ?? null : null }, { state: ['queued'], attempt: task.attempt });
+    const ok = await tx.updateTaskRun(task.taskRunId, {
+      state: 'failed', finishedAt: now, error: message, errorStack: err instanceof Error ? err.stack ?? null : null,
+      errorHint: err instanceof SluiceError && err.hint ? err.hint : 'Every `sluice worker` needs the project\'s code at the path the run recorded (the same checkout on each machine, with its node_modules); start the worker from the project folder, then retry the run with `sluice runs retry <id>`.',
+    }, { state: ['queued'], attempt: task.attempt });
     if (!ok) return false;
     // The run cannot succeed now: what has not started is skipped (a claim needs `queued`, so no
     // worker starts it afterwards); what runs elsewhere finishes, and the last one closes the run.

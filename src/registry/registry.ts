@@ -53,7 +53,7 @@ export class ModelRegistry {
   async stage(name: string, pkg: ModelPackage, lineage: StagedModel['lineage']): Promise<StagedModel> {
     if (!NAME.test(name)) throw new SluiceError(`Model name ${JSON.stringify(name)} is not valid`, { code: 'BAD_NAME' });
     const id = newId('mv');
-    const artifact = await this.#artifacts.put(encodeModelPackage(pkg), { beforePublish: (key) => this.#store.transaction((tx) => tx.pinArtifacts(id, [key], this.#workerId)) });
+    const artifact = await this.#artifacts.put(encodeModelPackage(pkg), { beforePublish: (key) => this.#store.pinArtifacts(id, [key], this.#workerId) });
     return { kind: 'staged-model', id, name, artifact, metrics: pkg.metrics, params: pkg.params, lineage };
   }
 

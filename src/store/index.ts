@@ -6,3 +6,4 @@ export type { DatabaseTarget, OpenMetadataStoreOptions } from './metadata/open.t
 export { KyselyMetadataStore } from './metadata/kysely-store.ts';
 export { LocalArtifactStore, openArtifactStore } from './artifacts/local.ts';
 export type { OpenArtifactStoreOptions } from './artifacts/local.ts';
+export { isTransientStoreError, storeRetryMs, withStoreRetry } from './retry.ts';

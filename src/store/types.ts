@@ -95,6 +95,11 @@ export interface TaskRunRecord {
   /** Step cache key (steps with `cache: true`), and the task run whose output a cache hit reused. */
   cacheKey: string | null;
   cachedFrom: string | null;
+  /**
+   * Attempts of this task whose worker died (its lease expired): the reaper queued each again without
+   * spending one of the step's retries, up to a limit (see orchestrator/reaper.ts).
+   */
+  leaseLosses: number;
 }
 
 /** A long-lived Sluice process (local executor, scheduler, worker), for leases and the reaper. */
@@ -165,6 +170,8 @@ export type RunPatch = Partial<Pick<RunRecord, 'state' | 'startedAt' | 'finished
 export type TaskRunPatch = Partial<Omit<TaskRunRecord, 'id' | 'runId' | 'step'>>;
 /** Compare-and-set conditions: the update applies only if the row still matches all of them. */
 export interface RunExpect { state?: readonly RunState[]; owner?: string | null }
+/** Who claims a task attempt, when, and until when its lease holds. */
+export interface TaskClaim { owner: string; now: number; leaseExpiresAt: number }
 export interface TaskExpect { state?: readonly TaskState[]; attempt?: number; leaseOwner?: string | null }
 export type NewDatasetVersion = Omit<DatasetVersionRecord, 'version' | 'createdAt' | 'meta' | 'expiredAt'> & { meta?: { [key: string]: Json } };
 export type NewModelVersion = Omit<ModelVersionRecord, 'version' | 'createdAt'>;
@@ -202,6 +209,24 @@ export interface MetadataTx {
   listTaskRunsBySteps(runId: string, steps: readonly string[]): Promise<TaskRunRecord[]>;
   /** How many task runs of the run are in the given states. */
   countTaskRuns(runId: string, states: readonly TaskState[]): Promise<number>;
+  /** Whether any task run of the run is in one of the given states (an index lookup, not a count). */
+  hasTaskRuns(runId: string, states: readonly TaskState[]): Promise<boolean>;
+  /**
+   * Claims attempt `attempt` of a task run in one statement: queued -> running with the lease, only if
+   * it is queued at that attempt, its backoff (`notBefore`) has passed, and its run is running with no
+   * cancel requested. Returns the claimed task run, or undefined (nothing changed) when any of that fails.
+   */
+  claimTaskRun(id: string, attempt: number, claim: TaskClaim): Promise<TaskRunRecord | undefined>;
+  /**
+   * A step's success, fenced: updates the task run only while it is running under `fence.attempt` and
+   * `fence.leaseOwner` and its run has no cancel request. On PostgreSQL the same statement also looks
+   * for another unfinished task of the run that no other transaction holds (and locks it until this
+   * transaction ends): `openTask` says whether it found one (see orchestrator finishRunIfDone);
+   * undefined where the store does not look (SQLite).
+   */
+  completeTaskRun(id: string, patch: TaskRunPatch, fence: { attempt: number; leaseOwner: string; runId: string }): Promise<{ updated: boolean; openTask: boolean | undefined }>;
+  /** Queues (pending -> queued) the given steps' task runs that are still pending; returns them. */
+  queuePendingTaskRuns(runId: string, steps: readonly string[]): Promise<{ id: string; step: string; attempt: number }[]>;
   /** Sets the state (and error) of every task run of the run that is in `from` (and, if given, among `steps`); returns their ids. */
   setTaskStates(runId: string, from: readonly TaskState[], patch: TaskRunPatch, steps?: readonly string[]): Promise<string[]>;
   /** Returns false (and changes nothing) when the task run does not match `expect`. */
@@ -271,6 +296,23 @@ export interface MetadataStore {
   transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T>;
 
   getTaskRun(id: string): Promise<TaskRunRecord | undefined>;
+  /** The task runs of the given steps of a run (any order). */
+  listTaskRunsBySteps(runId: string, steps: readonly string[]): Promise<TaskRunRecord[]>;
+  /**
+   * MetadataTx.pinArtifacts in a transaction of its own, retried with backoff while the database is
+   * unreachable (SLUICE_COMMIT_RETRY_MS, default 30 s): a pin is idempotent, and a step staging its
+   * outputs should not fail because PostgreSQL restarted under it.
+   */
+  pinArtifacts(holder: string, artifacts: readonly string[], workerId?: string | null): Promise<void>;
+  /** MetadataTx.completeTaskRun as one statement of its own (a step with nothing to register and no dependents). */
+  completeTaskRun(id: string, patch: TaskRunPatch, fence: { attempt: number; leaseOwner: string; runId: string }): Promise<{ updated: boolean; openTask: boolean | undefined }>;
+  /**
+   * Runs still `running` that no process owns (queue-driven) and whose task runs have all ended: a
+   * process died between a step's commit and closing the run. The reaper finishes them.
+   */
+  listRunsWithNothingLeft(limit?: number): Promise<string[]>;
+  /** MetadataTx.claimTaskRun as one statement of its own (no transaction around it: it is atomic alone). */
+  claimTaskRun(id: string, attempt: number, claim: TaskClaim): Promise<TaskRunRecord | undefined>;
   findRunByKey(pipeline: string, key: string): Promise<RunRecord | undefined>;
   /** Runs of a pipeline created by a backfill. */
   listRunsByBackfill(backfillId: string): Promise<RunRecord[]>;

@@ -44,3 +44,38 @@ test('PostgreSQL: a fan-out whose steps commit concurrently finishes its run (5 
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+// The same race one level down: the inputs of one step committing at the same moment each saw the
+// others still running, and none queued the step (without a run-wide lock on every commit).
+test('PostgreSQL: a step whose 32 inputs commit concurrently is queued and runs (3 runs, 16 at once)', { skip: postgresBackend.skip }, async () => {
+  const db = await postgresBackend.fresh();
+  const home = mkdtempSync(join(tmpdir(), 'sluice-join-'));
+  const store = await openMetadataStore({ url: db.url });
+  const artifacts = await openArtifactStore({ home });
+  const engine = await openEngine();
+  try {
+    let p = pipeline('join32') as unknown as { step(n: string, i: string[], f: (inputs: Record<string, number>) => Promise<number>): typeof p; build(): PipelineGraph };
+    const inputs = Array.from({ length: 32 }, (_, i) => `t${i}`);
+    for (const name of inputs) p = p.step(name, [], async () => 1);
+    p = p.step('join', inputs, async (values) => Object.values(values).reduce((a, b) => a + b, 0));
+    const graph = p.build();
+    const queue: QueuedTask[] = [];
+    const transport: TaskTransport = { async enqueue(_tx, tasks) { queue.push(...tasks); } };
+    const env = { store, artifacts, engine, transport, workerId: 'w', resolveGraph: async () => graph };
+    for (let r = 0; r < 3; r++) {
+      const { run } = await submitRun(store, transport, graph, {}, { executor: 'distributed', owner: null, leaseMs: 15_000, now: Date.now() });
+      await Promise.all(Array.from({ length: 16 }, async () => {
+        for (let job = queue.shift(); job; job = queue.shift()) await runTaskAttempt(env, job, { graph });
+      }));
+      const join = (await store.listTaskRuns(run.id)).find((t) => t.step === 'join')!;
+      assert.equal(join.state, 'succeeded', `run ${r + 1}: every input succeeded, so the join must have been queued and run`);
+      assert.equal(join.output, 32);
+      assert.equal((await store.getRun(run.id))?.state, 'succeeded');
+    }
+  } finally {
+    await engine.close();
+    await store.close();
+    await db.dispose();
+    rmSync(home, { recursive: true, force: true });
+  }
+});

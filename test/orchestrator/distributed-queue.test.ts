@@ -57,6 +57,17 @@ function exited(proc: ChildProcess): Promise<void> {
 }
 
 describe('graphile-worker transport on PostgreSQL', { skip: postgresBackend.skip }, () => {
+  test('workers starting at the same moment all install the queue schema without an error', async () => {
+    for (let round = 0; round < 6; round++) {
+      const db = await postgresBackend.fresh();
+      try {
+        await Promise.all(Array.from({ length: 10 }, () => migrateQueue(db.url)));
+      } finally {
+        await db.dispose();
+      }
+    }
+  });
+
   test('a job exists iff the transaction that enqueued it commits; one attempt is one job', async () => {
     const db = await postgresBackend.fresh();
     const pool = new pg.Pool({ connectionString: db.url });

@@ -11,7 +11,7 @@ import type { MetadataStore, TaskRunRecord } from '../../src/store/types.ts';
 import { postgresBackend } from '../helpers/databases.ts';
 import { startPrivatePostgres } from '../helpers/embedded-postgres.ts';
 import { startProcess, type Proc } from '../helpers/processes.ts';
-import { chainPipeline, killPipeline, monthsPipeline } from './fixtures/dist-project.ts';
+import { chainPipeline, killNoRetryPipeline, killPipeline, monthsPipeline } from './fixtures/dist-project.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const PROJECT = join(root, 'test/orchestrator/fixtures/dist-project.ts');
@@ -98,6 +98,29 @@ describe('distributed executor with sluice worker processes', { skip: postgresBa
       assert.equal(versions.length, 1, 'registered exactly once');
       assert.deepEqual(taskOf(tasks, 'count').output, { rows: 100, version: versions[0]!.version });
       assert.ok(!tasks.some((t) => t.state === 'running' || t.state === 'queued'));
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('SIGKILL the worker of a step with no retries: its attempt runs again elsewhere without spending a retry, the run succeeds', async () => {
+    const db = await postgresBackend.fresh();
+    const c = await cluster(db.url, db.dispose);
+    try {
+      const first = await c.startWorker();
+      const run = await c.executor.submit(killNoRetryPipeline.build(), { pipelineFile: PROJECT });
+      await until('the step to start', async () => existsSync(join(c.dir, 'write.started')));
+      const second = await c.startWorker();
+      first.kill('SIGKILL');
+      await first.exited();
+
+      const done = await c.executor.wait(run.id, { timeoutMs: 60_000 });
+      assert.equal(done.state, 'succeeded', `run ${done.state}: ${done.error}\n${second.output()}`);
+      const write = taskOf(await c.store.listTaskRuns(run.id), 'write');
+      assert.equal(write.attempt, 2, 'the killed attempt was ended and a second one ran');
+      assert.equal(write.maxAttempts, 2, 'the lost lease added an attempt instead of using up a retry (it had none)');
+      assert.equal(write.leaseLosses, 1);
+      assert.equal((await c.store.listDatasetVersions('dist_kill_out')).length, 1, 'registered exactly once');
     } finally {
       await c.close();
     }

@@ -29,7 +29,7 @@ const RUN_DEFAULTS = {
 } as const;
 const TASK_DEFAULTS = {
   outputKind: null, maxAttempts: 1, retryDelayMs: 1000, timeoutMs: null, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
-  cacheKey: null, cachedFrom: null, errorHint: null,
+  cacheKey: null, cachedFrom: null, errorHint: null, leaseLosses: 0,
 } as const;
 
 function newRun(id: string, overrides: Partial<NewRun> = {}): NewRun {

@@ -14,13 +14,14 @@ import { hostname } from 'node:os';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
 import type {
   AliasHistoryRecord, AliasNote, DatasetVersionRecord, ExpiredTask, MetadataStore, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun,
-  NewTaskRun, RunPageQuery, RunPatch, RunRecord, RunState, TaskRunPatch, TaskRunRecord, WorkerRecord,
+  NewTaskRun, RunPageQuery, RunPatch, RunRecord, RunState, TaskClaim, TaskRunPatch, TaskRunRecord, WorkerRecord,
 } from '../types.ts';
 import { KyselyScheduleStore } from './schedule-store.ts';
 import type { ScheduleTables } from './schedule-schema.ts';
 import type { Database } from './schema.ts';
 import { chunks, notFound, requireText, requireVersion, toDatasetVersion, toModelVersion, toNumber, toRun, toTaskRun, toWorker } from './rows.ts';
 import { KyselyTx } from './tx.ts';
+import { withStoreRetry } from '../retry.ts';
 
 const UNFINISHED_RUN = ['pending', 'running'] as const;
 const UNFINISHED_TASK = ['pending', 'queued', 'running'] as const;
@@ -203,6 +204,19 @@ export class KyselyMetadataStore implements MetadataStore {
     return this.#guard(`reading task run ${id}`, () => this.#q.getTaskRun(id));
   }
 
+  async pinArtifacts(holder: string, artifacts: readonly string[], workerId: string | null = null): Promise<void> {
+    if (artifacts.length === 0) return;
+    await withStoreRetry(`pinning ${artifacts.join(', ')} for ${holder}`, () => this.transaction((tx) => tx.pinArtifacts(holder, artifacts, workerId)));
+  }
+
+  async listTaskRunsBySteps(runId: string, steps: readonly string[]): Promise<TaskRunRecord[]> {
+    return this.#guard(`reading task runs of run ${runId}`, () => this.#q.listTaskRunsBySteps(runId, steps));
+  }
+
+  async claimTaskRun(id: string, attempt: number, claim: TaskClaim): Promise<TaskRunRecord | undefined> {
+    return this.#guard(`claiming attempt ${attempt} of task run ${id}`, () => this.#q.claimTaskRun(id, attempt, claim));
+  }
+
   async listTaskRuns(runId: string): Promise<TaskRunRecord[]> {
     return this.#guard(`listing task runs of run ${runId}`, () => this.#q.listTaskRuns(runId));
   }
@@ -260,6 +274,18 @@ export class KyselyMetadataStore implements MetadataStore {
       }
       return out;
     });
+  }
+
+  async completeTaskRun(id: string, patch: TaskRunPatch, fence: { attempt: number; leaseOwner: string; runId: string }): Promise<{ updated: boolean; openTask: boolean | undefined }> {
+    return this.#guard(`committing task run ${id}`, () => this.#q.completeTaskRun(id, patch, fence));
+  }
+
+  async listRunsWithNothingLeft(limit = 100): Promise<string[]> {
+    const rows = await this.#guard('listing runs whose tasks have all ended', () =>
+      this.#db.selectFrom('runs as r').select('r.id').where('r.state', '=', 'running').where('r.owner', 'is', null)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('task_runs as t').select('t.id').whereRef('t.run_id', '=', 'r.id').where('t.state', 'in', UNFINISHED_TASK))))
+        .orderBy('r.created_at', 'asc').limit(limit).execute());
+    return rows.map((r) => r.id);
   }
 
   async listOrphanedRuns(now: number, limit = 100): Promise<RunRecord[]> {

@@ -284,6 +284,21 @@ function uiHintAndLineage(dialect: SqlDialectName): Migration {
   };
 }
 
+/**
+ * Task runs, part two. The orchestration's hot queries: "does this run have an unfinished task?" (every step's commit) and
+ * "queue this run's pending dependents" look rows up by run and state, not by run alone (a 1,000-step
+ * run scanned its 1,000 rows at every commit).
+ */
+function taskRunsStateAndLeaseLosses(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.createIndex('task_runs_run_state_idx').on('task_runs').columns(['run_id', 'state']).execute();
+      // Attempts re-queued because their worker died: counted apart from the step's retries (reaper.ts).
+      await db.schema.alterTable('task_runs').addColumn('lease_losses', 'integer', (col) => col.notNull().defaultTo(0)).execute();
+    },
+  };
+}
+
 /** All migrations, by name; names sort in application order. */
 function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -294,6 +309,7 @@ function metadataMigrations(dialect: SqlDialectName): Record<string, Migration> 
     '0006_schedules': schedulesMigration(),
     '0007_ui_indexes': uiIndexes(),
     '0008_ui_hint_lineage': uiHintAndLineage(dialect),
+    '0009_task_runs_state_index_lease_losses': taskRunsStateAndLeaseLosses(),
   };
 }
 

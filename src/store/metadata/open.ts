@@ -5,8 +5,8 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { DatabaseConnection, Dialect } from 'kysely';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
+import type { DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
 import pg from 'pg';
 import type { CustomTypesConfig } from 'pg';
 import { SluiceError, errorMessage } from '../../core/errors.ts';
@@ -130,11 +130,15 @@ function fileLock(path: string): Mutex {
   return lock;
 }
 
-/** Kysely's SQLite dialect with two changes: transactions BEGIN IMMEDIATE, and a lock shared per file. */
+/**
+ * Kysely's SQLite dialect with three changes: transactions BEGIN IMMEDIATE, a lock shared per file, and
+ * prepared statements kept by their SQL text (an orchestration step runs the same few statements each
+ * time; preparing them again cost as much as running them).
+ */
 function sqliteDialect(database: BetterSqlite3.Database, lock: Mutex): Dialect {
   return {
     createAdapter: () => new TransactionalSqliteAdapter(),
-    createDriver: () => new SluiceSqliteDriver({ database }, lock),
+    createDriver: () => new SluiceSqliteDriver(database, lock),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };
@@ -147,41 +151,92 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
   }
 }
 
-class SluiceSqliteDriver extends SqliteDriver {
+class SluiceSqliteDriver implements Driver {
+  readonly #database: BetterSqlite3.Database;
   readonly #lock: Mutex;
+  readonly #connection: CachedSqliteConnection;
   #release: (() => void) | undefined;
 
-  constructor(config: ConstructorParameters<typeof SqliteDriver>[0], lock: Mutex) {
-    super(config);
+  constructor(database: BetterSqlite3.Database, lock: Mutex) {
+    this.#database = database;
     this.#lock = lock;
+    this.#connection = new CachedSqliteConnection(database);
   }
 
-  override async acquireConnection(): Promise<DatabaseConnection> {
-    const release = await this.#lock.lock();
-    try {
-      const connection = await super.acquireConnection();
-      this.#release = release;
-      return connection;
-    } catch (err) {
-      release();
-      throw err;
-    }
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    this.#release = await this.#lock.lock();
+    return this.#connection;
   }
 
-  override async releaseConnection(): Promise<void> {
+  async releaseConnection(): Promise<void> {
     const release = this.#release;
     this.#release = undefined;
-    try {
-      await super.releaseConnection();
-    } finally {
-      release?.();
-    }
+    release?.();
   }
 
   // IMMEDIATE takes the write lock up front (waiting up to busy_timeout). A deferred transaction that
   // reads first and writes later fails with SQLITE_BUSY if another process wrote in between.
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async destroy(): Promise<void> {
+    this.#connection.clear();
+    this.#database.close();
+  }
+}
+
+/** At most this many prepared statements are kept (least recently used dropped first). */
+const STATEMENT_CACHE_SIZE = 256;
+
+class CachedSqliteConnection implements DatabaseConnection {
+  readonly #database: BetterSqlite3.Database;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(database: BetterSqlite3.Database) {
+    this.#database = database;
+  }
+
+  #prepare(text: string): BetterSqlite3.Statement {
+    let stmt = this.#statements.get(text);
+    if (stmt !== undefined) {
+      // Most recently used last: Map keeps insertion order.
+      this.#statements.delete(text);
+    } else {
+      stmt = this.#database.prepare(text);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!);
+    }
+    this.#statements.set(text, stmt);
+    return stmt;
+  }
+
+  executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const stmt = this.#prepare(compiled.sql);
+    const params = compiled.parameters as unknown[];
+    if (stmt.reader) return Promise.resolve({ rows: stmt.all(params) as R[] });
+    const { changes, lastInsertRowid } = stmt.run(params);
+    return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
+  }
+
+  async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    // A statement being iterated cannot run anything else meanwhile: a fresh one, not the cached one.
+    const stmt = this.#database.prepare(compiled.sql);
+    if (!stmt.reader) throw new SluiceError('The SQLite metadata store streams only queries that return rows', { code: 'METADATA_ARGUMENT' });
+    for (const row of stmt.iterate(compiled.parameters as unknown[])) yield { rows: [row as R] };
+  }
+
+  clear(): void {
+    this.#statements.clear();
   }
 }
 

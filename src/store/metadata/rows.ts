@@ -89,6 +89,7 @@ export function toTaskRun(r: Omit<TaskRunsTable, 'seq'>): TaskRunRecord {
     notBefore: toNullableNumber(r.not_before),
     cacheKey: r.cache_key,
     cachedFrom: r.cached_from,
+    leaseLosses: toNumber(r.lease_losses),
   };
 }
 

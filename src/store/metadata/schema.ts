@@ -63,6 +63,8 @@ export interface TaskRunsTable {
   cached_from: string | null;
   /** The failed attempt's `SluiceError.hint` (migration 0008). */
   error_hint: string | null;
+  /** Migration 0009: attempts re-queued because their worker died (lease expired), not counted as retries. */
+  lease_losses: number;
 }
 
 export interface WorkersTable {

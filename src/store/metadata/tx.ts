@@ -7,13 +7,13 @@ import { CompiledQuery, sql } from 'kysely';
 import { SluiceError } from '../../core/errors.ts';
 import type {
   AliasNote, DatasetVersionRecord, MetadataTx, ModelVersionRecord, NewDatasetVersion, NewModelVersion, NewRun, NewTaskRun,
-  RunExpect, RunPatch, RunRecord, TaskExpect, TaskRunPatch, TaskRunRecord, TaskState,
+  RunExpect, RunPatch, RunRecord, TaskClaim, TaskExpect, TaskRunPatch, TaskRunRecord, TaskState,
 } from '../types.ts';
 import type { Database, DatasetVersionsTable, ModelVersionsTable, RunsTable, TaskRunsTable } from './schema.ts';
 import {
   RUN_STATES, RUN_TRIGGERS, TASK_STATES, chunks, encodeMetrics, isForeignKeyViolation, isUniqueViolation, jsonText, metaObject,
   nextVersion, notFound, optionalTime, requireState, requireText, requireVersion, requiredTime, toDatasetVersion, toModelVersion,
-  toRun, toTaskRun,
+  toNumber, toRun, toTaskRun,
 } from './rows.ts';
 
 /** A worker whose heartbeat is older than this many lease lengths no longer protects its pins. */
@@ -135,10 +135,10 @@ export class KyselyTx implements MetadataTx {
         timeout_ms: optionalTime(task.timeoutMs ?? null, `timeoutMs of task run ${task.id}`),
         lease_owner: null, lease_expires_at: null,
         not_before: optionalTime(task.notBefore ?? null, `notBefore of task run ${task.id}`),
-        cache_key: task.cacheKey ?? null, cached_from: null, error_hint: null,
+        cache_key: task.cacheKey ?? null, cached_from: null, error_hint: null, lease_losses: 0,
       };
     });
-    // Rows per INSERT stay under the bound-parameter limits (21 columns).
+    // Rows per INSERT stay under the bound-parameter limits (23 columns).
     for (const part of chunksOf(rows, 40)) {
       try {
         await this.#db.insertInto('task_runs').values(part).execute();
@@ -174,6 +174,51 @@ export class KyselyTx implements MetadataTx {
     if (states.length === 0) return 0;
     const row = await this.#db.selectFrom('task_runs').select((eb) => eb.fn.countAll().as('n')).where('run_id', '=', runId).where('state', 'in', [...states]).executeTakeFirst();
     return Number(row?.n ?? 0);
+  }
+
+  async hasTaskRuns(runId: string, states: readonly TaskState[]): Promise<boolean> {
+    if (states.length === 0) return false;
+    const row = await this.#db.selectFrom('task_runs').select('id').where('run_id', '=', runId).where('state', 'in', [...states]).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async claimTaskRun(id: string, attempt: number, claim: TaskClaim): Promise<TaskRunRecord | undefined> {
+    const now = requiredTime(claim.now, `claim time of task run ${id}`);
+    const row = await this.#db.updateTable('task_runs')
+      .set({ state: 'running', lease_owner: claim.owner, lease_expires_at: requiredTime(claim.leaseExpiresAt, `lease of task run ${id}`), started_at: now, finished_at: null, not_before: null })
+      .where('id', '=', id).where('state', '=', 'queued').where('attempt', '=', attempt)
+      .where((eb) => eb.or([eb('not_before', 'is', null), eb('not_before', '<=', now)]))
+      .where((eb) => eb.exists(eb.selectFrom('runs').select('runs.id').whereRef('runs.id', '=', 'task_runs.run_id').where('runs.state', '=', 'running').where('runs.cancel_requested_at', 'is', null)))
+      .returningAll().executeTakeFirst();
+    return row === undefined ? undefined : toTaskRun(row);
+  }
+
+  async completeTaskRun(id: string, patch: TaskRunPatch, fence: { attempt: number; leaseOwner: string; runId: string }): Promise<{ updated: boolean; openTask: boolean | undefined }> {
+    const q = this.#db.updateTable('task_runs').set(taskSet(id, patch))
+      .where('id', '=', id).where('state', '=', 'running').where('attempt', '=', fence.attempt).where('lease_owner', '=', fence.leaseOwner)
+      .where((eb) => eb.exists(eb.selectFrom('runs').select('runs.id').where('runs.id', '=', fence.runId).where('runs.cancel_requested_at', 'is', null)));
+    if (this.dialect === 'sqlite') return { updated: (await q.executeTakeFirst()).numUpdatedRows > 0n, openTask: undefined };
+    // One round trip: the fenced update, and another unfinished task of the run that no other
+    // transaction holds, locked until this one ends (see finishRunIfDone).
+    const update = q.returning('task_runs.id').compile();
+    const n = update.parameters.length;
+    const rows = await this.execute(
+      `with done as (${update.sql}) select (select count(*) from done)::int as updated, ` +
+      `(select t.id from task_runs t where t.run_id = $${n + 1} and t.state in ('pending', 'queued', 'running') and t.id <> $${n + 2} limit 1 for update skip locked) as open`,
+      [...update.parameters, fence.runId, id],
+    );
+    return { updated: Number(rows[0]?.['updated'] ?? 0) > 0, openTask: rows[0]?.['open'] !== null && rows[0]?.['open'] !== undefined };
+  }
+
+  async queuePendingTaskRuns(runId: string, steps: readonly string[]): Promise<{ id: string; step: string; attempt: number }[]> {
+    const out: { id: string; step: string; attempt: number }[] = [];
+    for (const part of chunks([...new Set(steps)])) {
+      const rows = await this.#db.updateTable('task_runs').set({ state: 'queued', not_before: null })
+        .where('run_id', '=', runId).where('state', '=', 'pending').where('step', 'in', part)
+        .returning(['id', 'step', 'attempt']).execute();
+      for (const r of rows) out.push({ id: r.id, step: r.step, attempt: toNumber(r.attempt) });
+    }
+    return out;
   }
 
   async setTaskStates(runId: string, from: readonly TaskState[], patch: TaskRunPatch, steps?: readonly string[]): Promise<string[]> {
@@ -389,6 +434,7 @@ export function taskSet(id: string, patch: TaskRunPatch): Updateable<TaskRunsTab
   if (patch.notBefore !== undefined) set.not_before = optionalTime(patch.notBefore, `notBefore of ${where}`);
   if (patch.cacheKey !== undefined) set.cache_key = patch.cacheKey;
   if (patch.cachedFrom !== undefined) set.cached_from = patch.cachedFrom;
+  if (patch.leaseLosses !== undefined) set.lease_losses = patch.leaseLosses;
   return set;
 }
 

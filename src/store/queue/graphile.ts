@@ -36,6 +36,8 @@ export interface QueueJob {
   attempt: number;
   /** Epoch ms before which the job must not start (retry backoff). */
   runAt?: number;
+  /** graphile-worker's job priority: lower numbers are taken first (default 0). */
+  priority?: number;
 }
 
 /** A job as a worker receives it. */
@@ -77,6 +79,7 @@ export async function enqueueJobs(tx: SqlRunner, jobs: readonly QueueJob[]): Pro
     payload: { taskRunId: j.taskRunId, runId: j.runId, attempt: j.attempt },
     run_at: j.runAt === undefined ? null : new Date(j.runAt).toISOString(),
     max_attempts: JOB_MAX_ATTEMPTS,
+    priority: j.priority ?? 0,
     job_key: jobKey(j.taskRunId, j.attempt),
   }));
   await tx.execute(ADD_JOBS, [JSON.stringify(specs)]);
@@ -131,8 +134,9 @@ export async function migrateQueue(url: string, log: Logger = silentLogger): Pro
       heartbeat_at timestamptz not null default now(),
       released_at timestamptz
     )`).catch(async (err: unknown) => {
-      // Two processes creating the table at once: one gets a unique violation on the catalog.
-      if ((err as { code?: string }).code !== '23505') throw err;
+      // Two processes creating the table at once: the loser gets a unique violation on the catalog,
+      // or "type already exists" (42710) or "relation already exists" (42P07), depending on the moment.
+      if (!['23505', '42710', '42P07'].includes((err as { code?: string }).code ?? '')) throw err;
     });
   } catch (err) {
     throw queueError('creating sluice_queue_pools', err);
