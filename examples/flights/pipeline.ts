@@ -170,7 +170,7 @@ export default pipeline('flights', {
     }
     return { promoted: decision.promote, reason: decision.reason, gain: decision.gain, challenger: decision.evidence.challenger, champion: decision.evidence.champion };
   })
-  .step('summary', ['features', 'drift', 'score', 'performance', 'train', 'promote'], ({ features: f, drift, score, performance, train, promote }) => ({
+  .step('summary', ['features', 'drift', 'performance', 'train', 'promote'], ({ features: f, drift, performance, train, promote }) => ({
     'evaluated month': f.testMonth,
     champion: performance ? `v${performance.champion.version}` : null,
     'champion AUC': performance?.champion.auc ?? null,
@@ -179,7 +179,6 @@ export default pipeline('flights', {
     'challenger AUC': train.metrics.auc,
     promoted: promote.promoted ? 'yes' : 'no',
     'largest drifts': drift?.largest ?? null,
-    'scored rows': score?.rows ?? null,
     decision: promote.reason,
   }));
 
