@@ -21,7 +21,7 @@ function sluice(home: string, args: string[]): { code: number | null; stdout: st
 
 test('the flights demo on one month of a fresh home: first champion, quarantine, and a second run that the gate refuses', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
-  const run = sluice(home, ['run', demo, '--partition', '2001-05']);
+  const run = sluice(home, ['run', demo, '--partition', '2001-05', '--param', 'trees=20']);
   assert.equal(run.code, 0, run.stderr);
   const auc = Number(/challenger AUC: ([0-9.]+)/.exec(run.stdout)?.[1]);
   assert.ok(auc > 0.6 && auc < 1, `held-out AUC ${auc} on May 2001 (nothing earlier collected: trained on May 1-21, evaluated from May 22)`);
@@ -52,7 +52,7 @@ test('the flights demo on one month of a fresh home: first champion, quarantine,
 
   // A second run of the same batch adds no rows (the month is unchanged, so it is skipped); its
   // challenger is trained on the same rows as the champion, so it cannot beat it and is not promoted.
-  const again = sluice(home, ['run', demo, '--partition', '2001-05']);
+  const again = sluice(home, ['run', demo, '--partition', '2001-05', '--param', 'trees=20']);
   assert.equal(again.code, 0, again.stderr);
   const after = JSON.parse(sluice(home, ['datasets', 'show', 'flights', '--json']).stdout) as { rowCount: number }[];
   assert.equal(after.length, 1, 'still one version of May');
@@ -86,8 +86,8 @@ function storyTable(stdout: string): { rows: Record<string, string>[]; decisions
 
 test('sluice backfill flights 2001-01..2001-02 tells the story: drift, champion and January model measured, a gated promotion, the table; run again, nothing reruns and the table is the same', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
-  // By name, through the project file at the repository root (sluice.config.ts).
-  const run = sluice(home, ['backfill', 'flights', '--from', '2001-01', '--to', '2001-02']);
+  // By name, through the project file at the repository root (sluice.config.ts); the default gbdt with fewer trees.
+  const run = sluice(home, ['backfill', 'flights', '--from', '2001-01', '--to', '2001-02', '--param', 'trees=20']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /in order, one at a time/);
   assert.match(run.stderr, /succeeded, 2\/2 partition\(s\) succeeded/);
@@ -140,7 +140,7 @@ test('sluice backfill flights 2001-01..2001-02 tells the story: drift, champion 
   assert.deepEqual(history.map((h) => h.reason), [decisions['2001-01'], ...(feb['promoted'] === 'yes' ? [febDecision] : [])]);
 
   // Run again: nothing reruns, and the table is printed again from the recorded runs.
-  const again = sluice(home, ['backfill', 'flights', '--from', '2001-01', '--to', '2001-02']);
+  const again = sluice(home, ['backfill', 'flights', '--from', '2001-01', '--to', '2001-02', '--param', 'trees=20']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /2 already succeeded; 0 to run/);
   assert.equal(again.stdout, run.stdout);
@@ -151,7 +151,7 @@ test('sluice backfill flights 2001-01..2001-02 tells the story: drift, champion 
 });
 
 test('the demo trains the other model families by one param', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, () => {
-  for (const model of ['gbdt', 'random-forest']) {
+  for (const model of ['logistic-regression', 'random-forest']) {
     const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
     const run = sluice(home, ['run', demo, '--partition', '2001-05', '--param', `model=${model}`, '--param', 'trees=20']);
     assert.equal(run.code, 0, run.stderr);
