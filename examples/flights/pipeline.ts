@@ -160,6 +160,9 @@ export default pipeline('flights', {
       estimator: estimatorFor(ctx.params.model, ctx.params.trees),
       log: (message) => ctx.log(message),
       onProgress: (done, total) => ctx.progress(done, total, 'fitting'),
+      // With the run's signal the fit gives the event loop a turn between rounds: the heartbeat keeps
+      // the run's lease (without it a long fit holds the thread past the lease) and a cancel stops it.
+      signal: ctx.signal,
     });
     const metrics = evaluateBinary(test.numbers(LABEL), model.predict(test));
     ctx.log(`challenger's held-out AUC ${metrics.auc.toFixed(4)} on ${f.testMonth}, log loss ${metrics.logLoss.toFixed(4)}`);
