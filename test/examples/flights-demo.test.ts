@@ -21,7 +21,7 @@ function sluice(home: string, args: string[]): { code: number | null; stdout: st
 
 test('the flights demo on one month of a fresh home: first champion, quarantine, and a second run that the gate refuses', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
-  const run = sluice(home, ['run', demo, '--partition', '2001-05', '--param', 'model=logistic-regression']);
+  const run = sluice(home, ['run', demo, '--partition', '2001-05']);
   assert.equal(run.code, 0, run.stderr);
   const auc = Number(/challenger AUC: ([0-9.]+)/.exec(run.stdout)?.[1]);
   assert.ok(auc > 0.6 && auc < 1, `held-out AUC ${auc} on May 2001 (nothing earlier collected: trained on May 1-21, evaluated from May 22)`);
@@ -53,7 +53,7 @@ test('the flights demo on one month of a fresh home: first champion, quarantine,
   // A second run of the same batch adds no rows (the month is unchanged, so it is skipped); its
   // challenger is trained on the same rows as the champion (logistic regression: the same model), so
   // it cannot beat it and is not promoted.
-  const again = sluice(home, ['run', demo, '--partition', '2001-05', '--param', 'model=logistic-regression']);
+  const again = sluice(home, ['run', demo, '--partition', '2001-05']);
   assert.equal(again.code, 0, again.stderr);
   const after = JSON.parse(sluice(home, ['datasets', 'show', 'flights', '--json']).stdout) as { rowCount: number }[];
   assert.equal(after.length, 1, 'still one version of May');
@@ -87,8 +87,8 @@ function storyTable(stdout: string): { rows: Record<string, string>[]; decisions
 
 test('sluice backfill flights 2001-01..2001-02 tells the story: drift, champion and January model measured, a gated promotion, the table; run again, nothing reruns and the table is the same', { skip: !existsSync(join(root, 'dist/cli/main.js')) && 'dist/ not built' }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
-  // By name, through the project file at the repository root (sluice.config.ts); the default gbdt with fewer trees.
-  const run = sluice(home, ['backfill', 'flights', '--from', '2001-01', '--to', '2001-02', '--param', 'trees=20']);
+  // By name, through the project file at the repository root (sluice.config.ts).
+  const run = sluice(home, ['backfill', 'flights', '--from', '2001-01', '--to', '2001-02']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /in order, one at a time/);
   assert.match(run.stderr, /succeeded, 2\/2 partition\(s\) succeeded/);
@@ -141,7 +141,7 @@ test('sluice backfill flights 2001-01..2001-02 tells the story: drift, champion 
   assert.deepEqual(history.map((h) => h.reason), [decisions['2001-01'], ...(feb['promoted'] === 'yes' ? [febDecision] : [])]);
 
   // Run again: nothing reruns, and the table is printed again from the recorded runs.
-  const again = sluice(home, ['backfill', 'flights', '--from', '2001-01', '--to', '2001-02', '--param', 'trees=20']);
+  const again = sluice(home, ['backfill', 'flights', '--from', '2001-01', '--to', '2001-02']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /2 already succeeded; 0 to run/);
   assert.equal(again.stdout, run.stdout);
@@ -165,7 +165,7 @@ test('SIGTERM during the demo\'s training stops the fit itself: the run\'s signa
   // Without the signal a fit held the thread to its end: no heartbeat (a fit longer than the lease lost
   // its run, closed as if the process had died: the six-month demo's June did, on a busy machine) and no cancel.
   const home = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
-  const child = spawn(process.execPath, [bin, 'run', demo, '--partition', '2001-05', '--param', 'trees=400'], { cwd: root, env: { ...process.env, SLUICE_HOME: home } });
+  const child = spawn(process.execPath, [bin, 'run', demo, '--partition', '2001-05', '--param', 'model=gbdt', '--param', 'trees=400'], { cwd: root, env: { ...process.env, SLUICE_HOME: home } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
