@@ -59,9 +59,11 @@ export async function cmdBackfill(args: string[], io: CliIO): Promise<number> {
       });
       const b = result.backfill;
       const pr = result.progress;
-      const outputs = await partitionOutputs(o.store, b.id, p.graph);
-      if (values.json) io.out(JSON.stringify({ ...result, outputs }, null, 2));
-      else if (outputs.some((x) => x.output !== null)) io.out(outputsTable(outputs));
+      if (values.json) io.out(JSON.stringify({ ...result, outputs: (await partitionOutputs(o.store, b.id, p.graph)).rows }, null, 2));
+      else {
+        const { rows, left } = await partitionOutputs(o.store, b.id, p.graph, TABLE_PARTITIONS);
+        if (rows.some((x) => x.output !== null)) io.out(`${left ? `\n(${left} earlier partition(s) not shown: --json gives them all)` : ''}${outputsTable(rows)}`);
+      }
       io.err(`backfill ${b.id} of ${b.pipeline} ${b.from}..${b.to}: ${b.state}, ${pr.succeeded}/${pr.total} partition(s) succeeded in ${formatDuration(Date.now() - started)}${b.error ? `\n  ${b.error}` : ''}`);
       if (b.state === 'succeeded') return 0;
       if (b.state === 'cancelled') return 130;
@@ -104,26 +106,33 @@ function resultStep(graph: PipelineGraph): string {
   return graph.order.includes('summary') ? 'summary' : graph.order[graph.order.length - 1]!;
 }
 
-async function partitionOutputs(store: MetadataStore, backfillId: string, graph: PipelineGraph): Promise<PartitionOutput[]> {
+/** The last `limit` partitions (all by default) with their runs' outputs. */
+async function partitionOutputs(store: MetadataStore, backfillId: string, graph: PipelineGraph, limit = Infinity): Promise<{ rows: PartitionOutput[]; left: number }> {
   const step = resultStep(graph);
   const runs = new Map((await store.listRunsByBackfill(backfillId)).map((r) => [r.id, r]));
-  const out: PartitionOutput[] = [];
+  const partitions = [];
   for (let afterSeq = -1; ;) {
     const page = await store.schedules.listBackfillPartitions(backfillId, { afterSeq, limit: 500 });
-    for (const p of page) {
-      const run = p.runId ? runs.get(p.runId) : undefined;
-      let output: Record<string, Json> | null = null;
-      if (run?.state === 'succeeded') {
-        const task = (await store.listTaskRuns(run.id)).find((t) => t.step === step);
-        const json = task?.output;
-        if (json !== null && json !== undefined && typeof json === 'object' && !Array.isArray(json)) output = json;
-      }
-      out.push({ partition: p.partition, runId: p.runId, state: run?.state ?? p.state, step, output });
-    }
-    if (page.length < 500) return out;
+    partitions.push(...page);
+    if (page.length < 500) break;
     afterSeq = page[page.length - 1]!.seq;
   }
+  const shown = partitions.slice(Math.max(0, partitions.length - limit));
+  const rows: PartitionOutput[] = [];
+  for (const p of shown) {
+    const run = p.runId ? runs.get(p.runId) : undefined;
+    let output: Record<string, Json> | null = null;
+    if (run?.state === 'succeeded') {
+      const json = (await store.listTaskRuns(run.id)).find((t) => t.step === step)?.output;
+      if (json !== null && json !== undefined && typeof json === 'object' && !Array.isArray(json)) output = json;
+    }
+    rows.push({ partition: p.partition, runId: p.runId, state: run?.state ?? p.state, step, output });
+  }
+  return { rows, left: partitions.length - shown.length };
 }
+
+/** Partitions the table shows at most (the latest); `--json` gives every one. */
+const TABLE_PARTITIONS = 100;
 
 /** Text longer than this goes below the table, one line per partition, rather than in a column. */
 const LONG_TEXT = 60;
