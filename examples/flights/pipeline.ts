@@ -117,11 +117,15 @@ export default pipeline('flights', {
   .step('drift', ['validate', 'features'], async ({ validate, features: f }, ctx) => {
     const champion = await ctx.models.find(MODEL, 'champion');
     if (!champion) { ctx.log(`no champion yet: nothing to compare ${f.testMonth} with`); return null; }
-    // The champion's training rows, rebuilt from the clean data by the filter it recorded; a seeded
-    // sample of them past DRIFT_REFERENCE_ROWS (the distances barely move, the step takes a fraction).
+    // The champion's training rows, rebuilt from the clean data by the filter it recorded; past
+    // DRIFT_REFERENCE_ROWS, a sample of them (the distances barely move, the step takes a fraction).
+    // Chosen by a hash of each row, so every replay draws the same one (DuckDB's seeded reservoir
+    // sample is not repeatable across its threads).
     const trainWhere = String((await ctx.models.load(champion)).params['trainWhere'] ?? '');
     if (!trainWhere) { ctx.log(`champion v${champion.version} recorded no training rows: drift not measured`); return null; }
-    const reference = await ctx.engine.toFrame(`SELECT ${FEATURES.join(', ')} FROM (${featuresSql(ctx.datasets.sql(validate.clean), trainWhere)}) USING SAMPLE reservoir(${DRIFT_REFERENCE_ROWS} ROWS) REPEATABLE (1)`);
+    const reference = await ctx.engine.toFrame(`
+      SELECT ${FEATURES.join(', ')} FROM (${featuresSql(ctx.datasets.sql(validate.clean), trainWhere)})
+      ORDER BY hash(date, origin, destination, distance, ${LABEL}) LIMIT ${DRIFT_REFERENCE_ROWS}`);
     if (reference.numRows === 0) { ctx.log(`the training rows of champion v${champion.version} (${trainWhere}) are no longer in the data: drift not measured`); return null; }
     const current = await ctx.datasets.frame(f.features, (t) => `SELECT ${FEATURES.join(', ')} FROM ${t} WHERE ${f.testWhere}`);
     const { report, dataset } = await ctx.monitor.drift(reference, current, { columns: FEATURES, output: 'flights_drift' });
