@@ -41,7 +41,7 @@ export { RandomForest } from './ml/forest/index.ts';
 
 // The model lifecycle: promotion gates, drift, serving.
 export { decidePromotion, metricDirection, type PromotionDecision, type PromotionEvidence, type PromotionGate } from './registry/index.ts';
-export { compareOnRows, dataDrift, driftFrame, featureDrift, heldOutMetrics, type DataDriftOptions, type DataDriftReport, type DriftMethod, type FeatureDrift } from './monitor/index.ts';
+export { compareOnRows, dataDrift, driftFrame, featureDrift, heldOutMetrics, measurePerformance, performanceFrame, shouldRetrain, type DataDriftOptions, type DataDriftReport, type DriftMethod, type FeatureDrift, type PerformanceOptions, type PerformanceRecord, type RetrainDecision, type RetrainPolicy } from './monitor/index.ts';
 export { buildServer, serveModels, type RunningServer, type ServeOptions } from './server/index.ts';
 
 // The toolkits, by area: `features.fitOneHotEncoder`, `metrics.rocAuc`, `selection.kFold`, `linear.fitLogisticRegression`.

@@ -3,11 +3,16 @@
  * one run per partition of the range, with a line per partition as it starts and ends. Run the same
  * command again to resume: only partitions whose run did not succeed run. `--status` lists the
  * pipeline's backfills and their progress.
+ *
+ * At the end it prints, to stdout, a table with a row per partition: the output of each run's last step
+ * (its `summary` step when it has one, as `sluice run` prints), read back from the metadata store, so a
+ * second run of the same command, which reruns nothing, prints the same table.
  */
 import { runBackfill, backfillStatus, DEFAULT_BACKFILL_PARALLEL, type BackfillEvent } from '../orchestrator/backfill.ts';
-import { resolvePipeline } from '../orchestrator/index.ts';
+import { resolvePipeline, type PipelineGraph } from '../orchestrator/index.ts';
+import type { Json, MetadataStore } from '../store/types.ts';
 import { CommandUsageError, configFor, openOrchestration, paramsOf, parseCommandArgs, reportCommandError, withStore, type CliIO } from './cmd-orchestration.ts';
-import { formatDuration, formatTime, table } from './format.ts';
+import { formatDuration, formatNumber, formatTime, table } from './format.ts';
 
 const USAGE = `sluice backfill <pipeline> --from PARTITION --to PARTITION [--parallel N] [--param k=v ...] [--new] [--project FILE]   (default --parallel ${DEFAULT_BACKFILL_PARALLEL})
   sluice backfill <pipeline> --status`;
@@ -54,7 +59,11 @@ export async function cmdBackfill(args: string[], io: CliIO): Promise<number> {
       });
       const b = result.backfill;
       const pr = result.progress;
-      if (values.json) io.out(JSON.stringify(result, null, 2));
+      if (values.json) io.out(JSON.stringify({ ...result, outputs: (await partitionOutputs(o.store, b.id, p.graph)).rows }, null, 2));
+      else {
+        const { rows, left } = await partitionOutputs(o.store, b.id, p.graph, TABLE_PARTITIONS);
+        if (rows.some((x) => x.output !== null)) io.out(`${left ? `\n(${left} earlier partition(s) not shown: --json gives them all)` : ''}${outputsTable(rows)}`);
+      }
       io.err(`backfill ${b.id} of ${b.pipeline} ${b.from}..${b.to}: ${b.state}, ${pr.succeeded}/${pr.total} partition(s) succeeded in ${formatDuration(Date.now() - started)}${b.error ? `\n  ${b.error}` : ''}`);
       if (b.state === 'succeeded') return 0;
       if (b.state === 'cancelled') return 130;
@@ -81,6 +90,75 @@ function printEvent(e: BackfillEvent, io: CliIO): void {
     const done = p.succeeded + p.failed;
     io.err(`  ${e.state === 'succeeded' ? 'ok' : e.state.toUpperCase()} ${e.partition}  ${formatDuration(e.durationMs)}  [${done}/${p.total} done${p.failed ? `, ${p.failed} failed` : ''}, ${p.running} running]${e.error ? `\n     ${e.error.split('\n')[0]}` : ''}`);
   }
+}
+
+/** A partition of the backfill, its latest run and that run's last-step output (null unless the run succeeded). */
+export interface PartitionOutput {
+  partition: string;
+  runId: string | null;
+  state: string;
+  step: string;
+  output: Record<string, Json> | null;
+}
+
+/** The step whose output stands for a run: `summary` if the pipeline has one, else its last step. */
+function resultStep(graph: PipelineGraph): string {
+  return graph.order.includes('summary') ? 'summary' : graph.order[graph.order.length - 1]!;
+}
+
+/** The last `limit` partitions (all by default) with their runs' outputs. */
+async function partitionOutputs(store: MetadataStore, backfillId: string, graph: PipelineGraph, limit = Infinity): Promise<{ rows: PartitionOutput[]; left: number }> {
+  const step = resultStep(graph);
+  const runs = new Map((await store.listRunsByBackfill(backfillId)).map((r) => [r.id, r]));
+  const partitions = [];
+  for (let afterSeq = -1; ;) {
+    const page = await store.schedules.listBackfillPartitions(backfillId, { afterSeq, limit: 500 });
+    partitions.push(...page);
+    if (page.length < 500) break;
+    afterSeq = page[page.length - 1]!.seq;
+  }
+  const shown = partitions.slice(Math.max(0, partitions.length - limit));
+  const rows: PartitionOutput[] = [];
+  for (const p of shown) {
+    const run = p.runId ? runs.get(p.runId) : undefined;
+    let output: Record<string, Json> | null = null;
+    if (run?.state === 'succeeded') {
+      const json = (await store.listTaskRuns(run.id)).find((t) => t.step === step)?.output;
+      if (json !== null && json !== undefined && typeof json === 'object' && !Array.isArray(json)) output = json;
+    }
+    rows.push({ partition: p.partition, runId: p.runId, state: run?.state ?? p.state, step, output });
+  }
+  return { rows, left: partitions.length - shown.length };
+}
+
+/** Partitions the table shows at most (the latest); `--json` gives every one. */
+const TABLE_PARTITIONS = 100;
+
+/** Text longer than this goes below the table, one line per partition, rather than in a column. */
+const LONG_TEXT = 60;
+
+/**
+ * The partitions' outputs as a table: a column per scalar key (in first-seen order), '-' where a run
+ * has none; a column that only repeats the partition is left out, and long text follows the table.
+ */
+export function outputsTable(rows: readonly PartitionOutput[]): string {
+  const keys: string[] = [];
+  for (const r of rows) for (const [k, v] of Object.entries(r.output ?? {})) if (isScalar(v) && !keys.includes(k)) keys.push(k);
+  const cell = (v: Json | undefined): string => (v === null || v === undefined ? '-' : typeof v === 'number' ? formatNumber(v) : String(v));
+  const shown = keys.filter((k) => !rows.every((r) => r.output === null || cell(r.output[k]) === r.partition));
+  const long = shown.filter((k) => rows.some((r) => cell(r.output?.[k]).length > LONG_TEXT));
+  const columns = shown.filter((k) => !long.includes(k));
+  const body = rows.map((r) => (r.output === null ? [r.partition, `(${r.state})`] : [r.partition, ...columns.map((k) => cell(r.output![k]))]));
+  const lines = [table(['partition', ...columns], body)];
+  for (const k of long) {
+    lines.push('', `${k}:`);
+    for (const r of rows) if (r.output !== null) lines.push(`  ${r.partition}  ${cell(r.output[k])}`);
+  }
+  return `\n${lines.join('\n')}`;
+}
+
+function isScalar(v: Json): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
 async function status(store: Parameters<typeof backfillStatus>[0], pipeline: string, json: boolean | undefined, io: CliIO): Promise<number> {

@@ -2,3 +2,4 @@ export { dataDrift, driftFrame, featureDrift, DEFAULT_THRESHOLDS, SMALL_REFERENC
 export type { DataDriftOptions, DataDriftReport, DriftHistogram, DriftMethod, FeatureDrift, FeatureDriftOptions } from './drift.ts';
 export { compareOnRows, heldOutMetrics, type CompareOnRowsOptions } from './promotion.ts';
 export { shouldRetrain, type RetrainDecision, type RetrainPolicy } from './retrain.ts';
+export { measurePerformance, performanceFrame, type PerformanceOptions, type PerformanceRecord } from './performance.ts';

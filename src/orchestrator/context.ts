@@ -12,7 +12,7 @@ import { Frame, numberColumn, type Column } from '../frame/frame.ts';
 import type { ModelRegistry} from '../registry/index.ts';
 import { loadPredictor, type ModelRef, type ModelPackage, type StagedModel } from '../registry/index.ts';
 import type { PromotionDecision, PromotionGate } from '../registry/index.ts';
-import { compareOnRows, dataDrift, driftFrame, type DataDriftOptions, type DataDriftReport } from '../monitor/index.ts';
+import { compareOnRows, dataDrift, driftFrame, measurePerformance, performanceFrame, type DataDriftOptions, type DataDriftReport, type PerformanceRecord } from '../monitor/index.ts';
 import type { AliasNote, ArtifactStore } from '../store/types.ts';
 import type { Json } from '../core/json.ts';
 import type { Params } from './types.ts';
@@ -130,6 +130,30 @@ export interface StepMonitor {
    * so drift over time can be queried and charted.
    */
   drift(reference: Frame, current: Frame, options: DataDriftOptions & { output?: string; batch?: string }): Promise<{ report: DataDriftReport; dataset: StagedDataset | null }>;
+  /**
+   * Performance once labels arrive: measures the version an alias points to (default `champion`), or a
+   * given version, on the batch's labelled rows (rows whose label is still null are left out) and, with
+   * `output`, writes one version of that dataset: a row per metric (batch, model, version, alias,
+   * metric, value, rows) and the record as `meta.performance`. `metrics` fits shouldRetrain's
+   * performance policy.
+   *
+   * @example
+   * const perf = await ctx.monitor.performance('delay', monthRows, { label: 'late', output: 'delay_performance' });
+   * shouldRetrain({ performance: { metric: 'auc', baseline: 0.7, maxDrop: 0.02 } }, { performance: perf.metrics });
+   */
+  performance(name: string, rows: Frame, options?: PerformanceStepOptions): Promise<PerformanceRecord & { dataset: StagedDataset | null }>;
+}
+
+export interface PerformanceStepOptions {
+  alias?: string;
+  /** A version number instead of an alias. */
+  version?: number;
+  /** The label column (default the model's target). */
+  label?: string;
+  /** Dataset to write the measurement to; none when omitted. */
+  output?: string;
+  /** Names the batch; default the run's partition (else the run id). */
+  batch?: string;
 }
 
 export interface PromoteOptions {
@@ -315,6 +339,21 @@ export function createStepContext(deps: ContextDeps): { ctx: StepContext; pendin
         }, { meta: { drift: { batch, drifted: report.drifted, driftedColumns: report.driftedColumns, testedColumns: report.testedColumns } } });
         pending.datasets.push(dataset);
         return { report, dataset };
+      },
+      async performance(name, rows, options = {}) {
+        throwIfCancelled();
+        const alias = options.version === undefined ? (options.alias ?? 'champion') : null;
+        const ref = await deps.registry.get(name, options.version ?? alias ?? undefined);
+        const measured = measurePerformance(loadPredictor(await deps.registry.load(ref)), rows, options.label ? { label: options.label } : {});
+        const record: PerformanceRecord = { batch: options.batch ?? deps.run.partition ?? deps.run.id, model: name, version: ref.version, alias, ...measured };
+        const shown = Object.entries(record.metrics).slice(0, 2).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+        ctx.log(`performance of ${name} v${ref.version}${alias ? ` (${alias})` : ''} on ${record.rows.toLocaleString('en-US')} labelled rows of ${record.batch}: ${shown}`);
+        if (!options.output) return { ...record, dataset: null };
+        const dataset = await deps.catalog.stage(deps.engine, options.output, performanceFrame(record), {
+          runId: deps.run.id, step: deps.step, inputs: [ref.id], partition: deps.run.partition,
+        }, { meta: { performance: { ...record, metrics: { ...record.metrics } } } });
+        pending.datasets.push(dataset);
+        return { ...record, dataset };
       },
     },
     log(message) {
