@@ -318,7 +318,11 @@ export class LocalExecutor implements Executor {
 
   async #reapOnce(): Promise<void> {
     try {
-      const r = await reap(this.#o.store, { now: this.#clock.now() });
+      // The runs this process drives are alive (this code is running): an expired lease of one of them
+      // means its heartbeat came late (a step held the event loop), so renew it instead of closing the run.
+      const live = new Set(this.#runs.keys());
+      if (live.size > 0) await this.#beat();
+      const r = await reap(this.#o.store, { now: this.#clock.now(), live });
       for (const id of r.closedRuns) (this.#o.logger ?? silentLogger).warn(`closed run ${id}: the process running it stopped`);
     } catch (err) {
       (this.#o.logger ?? silentLogger).debug(`reaper: ${errorMessage(err)}`);

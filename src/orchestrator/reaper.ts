@@ -34,6 +34,13 @@ export interface ReapOptions {
   transportFor?: (run: RunRecord) => TaskTransport | undefined;
   /** The graph of a run, to skip a failed task's descendants; without it the run's unstarted tasks are skipped. */
   resolveGraph?: (run: RunRecord) => Promise<PipelineGraph | undefined>;
+  /**
+   * Runs the calling process drives itself and knows to be alive: never closed here, whatever their
+   * lease says (a step that held the event loop past the lease delayed the heartbeat, not killed the
+   * process; its next heartbeat renews the lease). Other processes' reapers still close them if the
+   * heartbeat does not come.
+   */
+  live?: ReadonlySet<string>;
 }
 
 export interface ReapResult {
@@ -47,6 +54,7 @@ export async function reap(store: MetadataStore, options: ReapOptions): Promise<
   const result: ReapResult = { closedRuns: [], requeued: [], failedTasks: [] };
 
   for (const run of await store.listOrphanedRuns(now)) {
+    if (options.live?.has(run.id)) continue;
     const closed = await store.transaction(async (tx) => {
       const current = await tx.getRun(run.id, { lock: true });
       if (!current || (current.state !== 'running' && current.state !== 'pending') || current.owner !== run.owner || current.leaseExpiresAt === null || current.leaseExpiresAt >= now) return false;

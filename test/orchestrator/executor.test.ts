@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine, type Engine } from '../../src/engine/index.ts';
 import { pipeline, runPipeline, type RunEvent } from '../../src/orchestrator/index.ts';
+import { LocalExecutor } from '../../src/orchestrator/local.ts';
+import { reap } from '../../src/orchestrator/reaper.ts';
 import { openArtifactStore, openMetadataStore } from '../../src/store/index.ts';
 import type { ArtifactStore, MetadataStore } from '../../src/store/types.ts';
 import { metadataBackends, type MetadataBackend } from '../helpers/databases.ts';
@@ -140,5 +142,22 @@ function executorSuite(backend: MetadataBackend): void {
       assert.ok(await env.store.getDatasetVersion('first'));
       assert.equal(await env.store.getDatasetVersion('partial'), undefined);
     } finally { await env.close(); }
+  });
+
+  test('a late heartbeat does not make the process reap the run it is driving itself', async () => {
+    // A step that holds the process past the lease (a long synchronous fit) delays the heartbeat; the
+    // process is alive, so its own reaper must renew, not close, the run (it used to fail the run with
+    // "the process running it stopped" while the step was still working).
+    const env = await setup();
+    const executor = new LocalExecutor({ store: env.store, artifacts: env.artifacts, engine: env.engine, leaseMs: 300, heartbeatMs: 60_000, reapEveryMs: 50 });
+    try {
+      const g = pipeline('late_heartbeat').step('slow', [], async () => { await sleep(1000); return 'done'; }).step('after', ['slow'], ({ slow }) => `${slow}!`).build();
+      const run = await executor.submit(g);
+      const finished = await executor.wait(run.id);
+      assert.equal(finished.state, 'succeeded', finished.error ?? '');
+      assert.deepEqual((await env.store.listTaskRuns(run.id)).map((t) => t.state), ['succeeded', 'succeeded']);
+      // Another process's reaper, meanwhile, still finds the lease renewed by the driving process.
+      assert.deepEqual((await reap(env.store, { now: Date.now() })).closedRuns, []);
+    } finally { await executor.close(); await env.close(); }
   });
 }
