@@ -140,3 +140,23 @@ test('linear solvers: L-BFGS and OWL-QN stop between iterations when the signal 
     console.log(`${name}: ${res.message} after ${evaluations} evaluations`);
   }
 });
+
+test('a fit with no signal still gives the event loop its turns (timers and heartbeats keep running)', async () => {
+  // Without a signal the fit loops used to hold the thread from start to end: a process's heartbeat
+  // could not renew its run's lease during a long fit, and the run was reaped while still working.
+  const train = frame.withColumn('label', numberColumn(label));
+  for (const [what, fit] of [
+    ['gbdt', () => new GradientBoostedTrees().fit(frame, label, { objective: 'binary', numTrees: 80, threads: 1 })],
+    ['random forest', () => new RandomForest().fit(frame, label, { numTrees: 20, maxDepth: 10, threads: 1 })],
+    ['trainModel logistic regression', () => trainModel(train, { label: 'label', task: 'binary', numeric: ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'], categorical: ['city'], estimator: { type: 'logistic-regression', maxIter: 300 } })],
+  ] as const) {
+    let ticks = 0;
+    const t0 = performance.now();
+    const timer = setInterval(() => { ticks++; }, 5);
+    try { await fit(); } finally { clearInterval(timer); }
+    const ms = performance.now() - t0;
+    console.log(`${what}: a fit of ${ms.toFixed(0)} ms let a 5 ms timer run ${ticks} times`);
+    // A turn at least every YIELD_MS (20 ms) and one unit of work: at least two in any fit over 200 ms.
+    if (ms > 200) assert.ok(ticks >= 2, `${what}: a ${ms.toFixed(0)} ms fit let a 5 ms timer run only ${ticks} times`);
+  }
+});

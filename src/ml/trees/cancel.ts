@@ -5,7 +5,8 @@
  * request), which never runs while a fit loop holds the thread. So a loop calls `await
  * checkpoint.next()` between units of work: when the event loop has not had a turn for
  * `YIELD_MS`, it gets one (a setImmediate round trip, a few microseconds), and then the signal is
- * checked. A fit therefore stops within one unit of work (a round, a tree, an iteration) plus a
+ * checked (a fit with no signal yields all the same, so that the process's heartbeat, timers and sockets
+ * keep running). A fit therefore stops within one unit of work (a round, a tree, an iteration) plus a
  * few milliseconds of the abort, and the yields cost nothing measurable.
  *
  * @example
@@ -54,9 +55,12 @@ export class Checkpoint {
     return () => s.removeEventListener('abort', fire);
   }
 
-  /** Gives the event loop a turn when it has waited YIELD_MS or more, then checks the signal. */
+  /**
+   * Gives the event loop a turn when it has waited YIELD_MS or more, then checks the signal. With no
+   * signal too: a fit that never yields starves the process's heartbeat, timers and sockets (a run's
+   * lease would expire while its step is still working).
+   */
   async next(where?: () => string): Promise<void> {
-    if (this.#signal === undefined) return;
     const now = performance.now();
     if (now - this.#last >= YIELD_MS) {
       await turn();
