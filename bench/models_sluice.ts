@@ -1,15 +1,16 @@
 // Sluice side of `npm run bench:models`: reads the prepared features, fits one model, times fit and
 // predict, writes its test predictions, prints one JSON line. Runs in its own process so its peak
 // memory is its own.
-//   node --import tsx bench/models_sluice.ts --manifest M --model logistic|forest --threads 2 --predict-repeat 5
-// Prediction runs --predict-repeat times (default 1); the fastest and the median are reported.
+//   node --import tsx bench/models_sluice.ts --manifest M --model logistic|forest --threads 2
+// then one line `predict` on stdin per prediction, `done` to finish (see bench/models.bench.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Frame, type Column } from '../src/frame/frame.ts';
 import { trainModel } from '../src/ml/train.ts';
 
-const { values: opts } = parseArgs({ options: { manifest: { type: 'string' }, model: { type: 'string' }, threads: { type: 'string', default: '2' }, 'predict-repeat': { type: 'string', default: '1' } } });
+const { values: opts } = parseArgs({ options: { manifest: { type: 'string' }, model: { type: 'string' }, threads: { type: 'string', default: '2' } } });
 const manifestPath = opts.manifest!;
 const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { numeric: string[]; categorical: string[]; C: number; maxIter: number; numTrees: number; depth: number; forestRows: number };
 const base = dirname(manifestPath);
@@ -59,15 +60,23 @@ if (opts.model === 'logistic') {
 } else {
   throw new Error(`unknown model ${opts.model}`);
 }
-const times: number[] = [];
-let pred = new Float64Array(0);
-for (let i = 0; i < Math.max(1, Number(opts['predict-repeat'])); i++) {
-  const t1 = performance.now();
-  pred = await predict();
-  times.push((performance.now() - t1) / 1000);
+// Fitted: say so, then predict once per `predict` line on stdin (the bench alternates these with
+// scikit-learn's, so that neighbouring predictions meet the same load); `done` writes the last
+// prediction and the summary.
+console.log(JSON.stringify({ ready: true, fit_seconds: fitSeconds }));
+let pred: Float64Array = new Float64Array(0);
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === 'predict') {
+    const cpu = process.cpuUsage();
+    const t1 = performance.now();
+    pred = await predict();
+    const seconds = (performance.now() - t1) / 1000;
+    const used = process.cpuUsage(cpu);
+    console.log(JSON.stringify({ predict_seconds: seconds, cpu_seconds: (used.user + used.system) / 1e6 }));
+  } else if (line.trim() === 'done') {
+    break;
+  }
 }
-times.sort((a, b) => a - b);
-const predictSeconds = times[0]!;
-const predictMedian = times[times.length >> 1]!;
 writeFileSync(join(base, `pred_sluice_${opts.model}.f64`), new Uint8Array(pred.buffer, pred.byteOffset, pred.byteLength));
-console.log(JSON.stringify({ model: `sluice ${opts.model}`, version: 'this commit', fit_seconds: fitSeconds, predict_seconds: predictSeconds, predict_median_seconds: predictMedian, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
+console.log(JSON.stringify({ model: `sluice ${opts.model}`, version: 'this commit', fit_seconds: fitSeconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
+process.exit(0);

@@ -2,14 +2,15 @@
 files and a manifest written by bench/models.bench.ts), fits one model, times fit and predict,
 writes its test predictions, and prints one JSON line.
 
-  /usr/bin/python3 bench/python/models_reference.py --manifest M --model logistic|forest --threads 2 --predict-repeat 5
+  /usr/bin/python3 bench/python/models_reference.py --manifest M --model logistic|forest --threads 2
 
-Prediction runs --predict-repeat times (default 1); the fastest and the median are reported.
+then one line `predict` on stdin per prediction, `done` to finish (see bench/models.bench.ts).
 """
 import argparse
 import json
 import os
 import resource
+import sys
 import time
 
 import numpy as np
@@ -18,7 +19,6 @@ p = argparse.ArgumentParser()
 p.add_argument('--manifest', required=True)
 p.add_argument('--model', required=True, choices=['logistic', 'forest'])
 p.add_argument('--threads', type=int, default=2)
-p.add_argument('--predict-repeat', type=int, default=1)
 args = p.parse_args()
 
 with open(args.manifest) as f:
@@ -65,15 +65,20 @@ else:
 t0 = time.perf_counter()
 model.fit(X_train, y_fit)
 fit_seconds = time.perf_counter() - t0
-times = []
-for _ in range(max(1, args.predict_repeat)):
-    t0 = time.perf_counter()
-    pred = model.predict_proba(X_test)[:, 1]
-    times.append(time.perf_counter() - t0)
-times.sort()
+# Fitted: say so, then predict once per `predict` line on stdin; `done` writes the last prediction.
+print(json.dumps({'ready': True, 'fit_seconds': fit_seconds}), flush=True)
+pred = None
+for line in sys.stdin:
+    if line.strip() == 'predict':
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        pred = model.predict_proba(X_test)[:, 1]
+        seconds = time.perf_counter() - t0
+        print(json.dumps({'predict_seconds': seconds, 'cpu_seconds': time.process_time() - c0}), flush=True)
+    elif line.strip() == 'done':
+        break
 pred.astype('<f8').tofile(os.path.join(base, f'pred_sklearn_{args.model}.f64'))
 print(json.dumps({
-    'model': f'scikit-learn {args.model}', 'version': sklearn.__version__,
-    'fit_seconds': fit_seconds, 'predict_seconds': times[0], 'predict_median_seconds': times[len(times) // 2],
+    'model': f'scikit-learn {args.model}', 'version': sklearn.__version__, 'fit_seconds': fit_seconds,
     'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-}))
+}), flush=True)

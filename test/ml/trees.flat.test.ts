@@ -95,7 +95,7 @@ test('forest with trees on both layouts (split by depth) and on byte bins only',
 
 test('gbdt (byte bins, one output per class, a tree limit): the complete layout adds what the general one adds', async () => {
   for (const [objective, y] of [['binary', train.label], ['multiclass', train.y3]] as const) {
-    const model = await new GradientBoostedTrees().fit(train.frame, y, { objective, numTrees: 12, numLeaves: 15, threads: 1, ...(objective === 'multiclass' ? { numClasses: 3 } : {}) });
+    const model = await new GradientBoostedTrees().fit(train.frame, y, { objective, numTrees: 12, maxLeaves: 15, threads: 1, ...(objective === 'multiclass' ? { numClasses: 3 } : {}) });
     const m = model.model;
     const inputs: FlatInput[] = m.trees.map((tree) => ({ tree, values: tree.value }));
     const o = { width: 1, outputs: m.outputs, treeOutput: (t: number) => t % m.outputs, numBins: m.numBins };
