@@ -62,7 +62,8 @@ async function forestCase(options: ConstructorParameters<typeof RandomForest>[0]
   const inputs: FlatInput[] = m.trees.map((t) => ({ tree: t.tree, values: t.values }));
   const o = { width: m.outputs, outputs: m.outputs, treeOutput: () => 0, numBins: Int32Array.from(m.mappers, numBins), fine: fineCoarseMaps(m) };
   const general = flattenTrees(inputs, { ...o, completeMaxDepth: -1 });
-  const complete = flattenTrees(inputs, { ...o, ...(completeMaxDepth !== undefined ? { completeMaxDepth } : {}) });
+  // Every tree up to the depth limit, however sparse.
+  const complete = flattenTrees(inputs, { ...o, completeMaxSparsity: Infinity, ...(completeMaxDepth !== undefined ? { completeMaxDepth } : {}) });
   if (completeMaxDepth !== undefined) {
     const laid = Array.from(complete.complete?.depth ?? [], (d) => d >= 0);
     assert.ok(laid.includes(true) && laid.includes(false), `${what}: trees on both layouts (${laid.join(', ')})`);
@@ -100,7 +101,7 @@ test('gbdt (byte bins, one output per class, a tree limit): the complete layout 
     const inputs: FlatInput[] = m.trees.map((tree) => ({ tree, values: tree.value }));
     const o = { width: 1, outputs: m.outputs, treeOutput: (t: number) => t % m.outputs, numBins: m.numBins };
     const general = flattenTrees(inputs, { ...o, completeMaxDepth: -1 });
-    const complete = flattenTrees(inputs, o);
+    const complete = flattenTrees(inputs, { ...o, completeMaxSparsity: Infinity });
     const bins = binFrame(m, held.frame);
     agree(general, complete, bins, held.frame.numRows, m.numBins.length, objective);
     agree(general, complete, bins, held.frame.numRows, m.numBins.length, `${objective}, first 5 trees`, 5);
