@@ -11,7 +11,8 @@
 // bench/gbdt_sluice.ts, Python: bench/python/gbdt_reference.py) so its peak memory is its own.
 // Metrics are computed here for all three with the same code.
 //
-// Options: --repeat N (run each model N times and keep its fastest fit and prediction; default 3,
+// Options: --repeat N (run each model N times, the models taking turns, and keep each one's fastest
+//          fit and prediction; default 3,
 //          since the machine may be shared and timings noisy),
 //          --threads T (default 2), --skip-python.
 // Ends with one `bar ...` line per bar of the issue; exits 1 if any is short.
@@ -86,28 +87,35 @@ const yTest = Float64Array.from(testIdx, (i) => label[i]!);
 console.log(`  ${n} rows: ${trainIdx.length} train, ${testIdx.length} test; ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 
 // ---- Run each model in its own process ------------------------------------------------------
-function runChild(model: string, cmd: string, args: string[]): Row | null {
-  let best: Result | null = null;
-  for (let i = 0; i < repeat; i++) {
-    const p = spawnSync(cmd, args, {
-      cwd: root, encoding: 'utf8', maxBuffer: 1 << 24,
-      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-    });
-    if (p.status !== 0) {
-      console.log(`  ${model} failed (exit ${p.status}):\n${p.stderr || p.stdout}`);
-      return null;
-    }
-    const line = p.stdout.trim().split('\n').pop()!;
-    const r = JSON.parse(line) as Result;
-    console.log(`  ${model} run ${i + 1}: fit ${r.fit_seconds.toFixed(2)} s, predict ${r.predict_seconds.toFixed(2)} s`);
-    // Fastest fit and fastest prediction over the repeats (the machine is shared and noisy).
-    const fastestPredict = Math.min(r.predict_seconds, best ? best.predict_seconds : Infinity);
-    if (best === null || r.fit_seconds < best.fit_seconds) best = r;
-    best = { ...best, predict_seconds: fastestPredict };
+// The models take turns (Sluice, XGBoost, scikit-learn, then again), so that each model's runs
+// meet the same stretches of load as the others' (on a shared machine the load drifts over the
+// minutes one model's three runs take); each keeps its fastest fit and fastest prediction.
+interface Model { name: string; cmd: string; args: string[]; best: Result | null; failed: boolean }
+
+function runOnce(m: Model, i: number): void {
+  const p = spawnSync(m.cmd, m.args, {
+    cwd: root, encoding: 'utf8', maxBuffer: 1 << 24,
+    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+  });
+  if (p.status !== 0) {
+    console.log(`  ${m.name} failed (exit ${p.status}):\n${p.stderr || p.stdout}`);
+    m.failed = true;
+    return;
   }
-  const buf = readFileSync(join(outDir, `pred_${model}.f64`));
+  const line = p.stdout.trim().split('\n').pop()!;
+  const r = JSON.parse(line) as Result;
+  console.log(`  ${m.name} run ${i + 1}: fit ${r.fit_seconds.toFixed(2)} s, predict ${r.predict_seconds.toFixed(2)} s`);
+  // Fastest fit and fastest prediction over the repeats (the machine is shared and noisy).
+  const best = m.best;
+  const fastestPredict = Math.min(r.predict_seconds, best ? best.predict_seconds : Infinity);
+  m.best = { ...(best === null || r.fit_seconds < best.fit_seconds ? r : best), predict_seconds: fastestPredict };
+}
+
+function resultOf(m: Model): Row | null {
+  if (m.failed || !m.best) return null;
+  const buf = readFileSync(join(outDir, `pred_${m.name}.f64`));
   const pred = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
-  return { ...best!, auc: rocAuc(yTest, pred), logLoss: logLoss(yTest, pred) };
+  return { ...m.best, auc: rocAuc(yTest, pred), logLoss: logLoss(yTest, pred) };
 }
 
 function pythonHas(module: string): string | null {
@@ -116,16 +124,20 @@ function pythonHas(module: string): string | null {
 }
 
 console.log(`Fitting (${SETTINGS.trees} trees, ${SETTINGS.leaves} leaves, ${SETTINGS.bins} bins, learning rate ${SETTINGS.learningRate}, ${threads} threads):`);
-const rows: Row[] = [];
-const sluice = runChild('sluice', process.execPath, ['--import', 'tsx', join(root, 'bench', 'gbdt_sluice.ts'), '--manifest', manifestPath, '--threads', String(threads)]);
-if (sluice) rows.push(sluice);
+const models: Model[] = [{ name: 'sluice', cmd: process.execPath, args: ['--import', 'tsx', join(root, 'bench', 'gbdt_sluice.ts'), '--manifest', manifestPath, '--threads', String(threads)], best: null, failed: false }];
 const missing: string[] = [];
 for (const [model, module, pkg] of [['xgboost', 'xgboost', 'python3-xgboost'], ['sklearn', 'sklearn', 'python3-sklearn']] as const) {
   if (opts['skip-python']) continue;
   if (!pythonHas(module)) { missing.push(pkg); continue; }
-  const r = runChild(model, PYTHON, [join(root, 'bench', 'python', 'gbdt_reference.py'), '--manifest', manifestPath, '--model', model, '--threads', String(threads)]);
+  models.push({ name: model, cmd: PYTHON, args: [join(root, 'bench', 'python', 'gbdt_reference.py'), '--manifest', manifestPath, '--model', model, '--threads', String(threads)], best: null, failed: false });
+}
+for (let i = 0; i < repeat; i++) for (const m of models) if (!m.failed) runOnce(m, i);
+const rows: Row[] = [];
+for (const m of models) {
+  const r = resultOf(m);
   if (r) rows.push(r);
 }
+const sluice = rows.find((r) => r.model === 'sluice') ?? null;
 if (missing.length > 0) {
   console.log(`\n  ${PYTHON} lacks ${missing.join(' and ')}: install with\n    sudo apt-get install ${missing.join(' ')}\n  (Debian's packages; the comparison needs /usr/bin/python3 with them).`);
 }

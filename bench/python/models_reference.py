@@ -3,11 +3,14 @@ files and a manifest written by bench/models.bench.ts), fits one model, times fi
 writes its test predictions, and prints one JSON line.
 
   /usr/bin/python3 bench/python/models_reference.py --manifest M --model logistic|forest --threads 2
+
+then one line `predict` on stdin per prediction, `done` to finish (see bench/models.bench.ts).
 """
 import argparse
 import json
 import os
 import resource
+import sys
 import time
 
 import numpy as np
@@ -62,12 +65,20 @@ else:
 t0 = time.perf_counter()
 model.fit(X_train, y_fit)
 fit_seconds = time.perf_counter() - t0
-t0 = time.perf_counter()
-pred = model.predict_proba(X_test)[:, 1]
-predict_seconds = time.perf_counter() - t0
+# Fitted: say so, then predict once per `predict` line on stdin; `done` writes the last prediction.
+print(json.dumps({'ready': True, 'fit_seconds': fit_seconds}), flush=True)
+pred = None
+for line in sys.stdin:
+    if line.strip() == 'predict':
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        pred = model.predict_proba(X_test)[:, 1]
+        seconds = time.perf_counter() - t0
+        print(json.dumps({'predict_seconds': seconds, 'cpu_seconds': time.process_time() - c0}), flush=True)
+    elif line.strip() == 'done':
+        break
 pred.astype('<f8').tofile(os.path.join(base, f'pred_sklearn_{args.model}.f64'))
 print(json.dumps({
-    'model': f'scikit-learn {args.model}', 'version': sklearn.__version__,
-    'fit_seconds': fit_seconds, 'predict_seconds': predict_seconds,
+    'model': f'scikit-learn {args.model}', 'version': sklearn.__version__, 'fit_seconds': fit_seconds,
     'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-}))
+}), flush=True)

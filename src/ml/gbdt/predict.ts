@@ -7,7 +7,7 @@
  * const forest = flattenForest(booster.trees, booster.outputs, booster.numBins);
  * const raw = predictRawBinned(forest, bins, numRows, booster.baseScore);
  */
-import { accumulate, flattenTrees, type FlatTrees } from '../trees/flat.ts';
+import { accumulate, flattenTrees, type CompleteTrees, type FlatTrees } from '../trees/flat.ts';
 import type { Tree } from '../trees/tree.ts';
 
 export type FlatForest = FlatTrees;
@@ -47,6 +47,8 @@ export interface PredictJobSpec {
     numTrees: number; outputs: number; width: number;
     roots: SharedArrayBuffer; treeOutput: SharedArrayBuffer; nodes: SharedArrayBuffer; bits: SharedArrayBuffer; value: SharedArrayBuffer;
     lengths: [number, number, number];
+    /** The complete layout (its big arrays on SharedArrayBuffers: the clone shares them). */
+    complete: CompleteTrees | null;
   };
 }
 
@@ -65,6 +67,7 @@ export class PredictJob {
       numTrees: f.numTrees, outputs: f.outputs, width: f.width, wide: false,
       roots: new Int32Array(f.roots, 0, f.numTrees), treeOutput: new Int32Array(f.treeOutput, 0, f.numTrees),
       nodes: new Int32Array(f.nodes, 0, f.lengths[0]), bits: new Uint32Array(f.bits, 0, f.lengths[1]), value: new Float64Array(f.value, 0, f.lengths[2]),
+      complete: f.complete,
     };
     this.bins = new Uint8Array(spec.bins, 0, spec.n * spec.F);
     this.out = new Float64Array(spec.out, 0, spec.n * f.outputs);
@@ -86,6 +89,7 @@ export class PredictJob {
         numTrees: forest.numTrees, outputs: K, width: forest.width,
         roots: buf(forest.roots), treeOutput: buf(forest.treeOutput), nodes: buf(forest.nodes), bits: buf(forest.bits), value: buf(forest.value),
         lengths: [forest.nodes.length, forest.bits.length, forest.value.length],
+        complete: forest.complete ?? null,
       },
     });
   }
