@@ -9,7 +9,7 @@
  *   -> score:       M with the champion (dataset `flights_predictions`, which records the version)
  *   -> performance: M's labels are in the data (a backfill replays months whose labels have arrived):
  *                   the champion and the frozen first model (alias `baseline`) measured on M
- *                   (datasets `flights_performance` and `flights_baseline_performance`)
+ *                   (dataset `flights_performance`: two versions a month, charted as two lines)
  *   -> train:       a challenger on all months before M (`trainMonths` to keep only the last few)
  *   -> promote:     the gate measures challenger and champion on the same rows, M's, which neither
  *                   trained on; the challenger becomes champion only if it wins (the decision and both
@@ -150,7 +150,7 @@ export default pipeline('flights', {
     const rows = await ctx.datasets.frame(f.features, (t) => `SELECT * EXCLUDE (date, month) FROM ${t} WHERE ${f.testWhere}`);
     const current = await ctx.monitor.performance(MODEL, rows, { alias: 'champion', label: LABEL, output: 'flights_performance' });
     const baseline = await ctx.models.find(MODEL, 'baseline')
-      ? await ctx.monitor.performance(MODEL, rows, { alias: 'baseline', label: LABEL, output: 'flights_baseline_performance' })
+      ? await ctx.monitor.performance(MODEL, rows, { alias: 'baseline', label: LABEL, output: 'flights_performance' })
       : null;
     return {
       champion: { version: current.version, auc: current.metrics['auc']!, logLoss: current.metrics['logLoss']!, rows: current.rows },

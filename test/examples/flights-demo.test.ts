@@ -120,14 +120,17 @@ test('sluice backfill flights 2001-01..2001-02 tells the story: drift, champion 
   const artifacts = await openArtifactStore({ home });
   try {
     const versions = JSON.parse(sluice(home, ['datasets', 'show', 'flights_performance', '--json']).stdout) as { partition: string; artifact: string; meta: { performance: { batch: string; model: string; version: number; alias: string; rows: number; metrics: Record<string, number> } } }[];
-    assert.equal(versions.length, 1, 'measured once: February (January had no champion)');
-    const perf = versions[0]!.meta.performance;
+    // February only (January had no champion): the champion and the frozen January model, one version each.
+    assert.equal(versions.length, 2, 'two measurements of February: champion and baseline');
+    const byAlias = new Map(versions.map((v) => [v.meta.performance.alias, v]));
+    const perf = byAlias.get('champion')!.meta.performance;
     assert.deepEqual([perf.batch, perf.model, perf.version, perf.alias], ['2001-02', 'flights_delay', 1, 'champion']);
     assert.equal(perf.metrics['auc']!.toFixed(4), feb['champion AUC']);
-    const perfRows = await engine.rows(`SELECT DISTINCT batch, model, version, alias, rows FROM read_parquet('${artifacts.path(versions[0]!.artifact)}')`);
+    const perfRows = await engine.rows(`SELECT DISTINCT batch, model, version, alias, rows FROM read_parquet('${artifacts.path(byAlias.get('champion')!.artifact)}')`);
     assert.deepEqual(perfRows, [{ batch: '2001-02', model: 'flights_delay', version: 1, alias: 'champion', rows: perf.rows }]);
-    const baseline = JSON.parse(sluice(home, ['datasets', 'show', 'flights_baseline_performance', '--json']).stdout) as { meta: { performance: { alias: string; version: number } } }[];
-    assert.deepEqual([baseline[0]!.meta.performance.alias, baseline[0]!.meta.performance.version], ['baseline', 1]);
+    const baseline = byAlias.get('baseline')!.meta.performance;
+    assert.deepEqual([baseline.batch, baseline.alias, baseline.version], ['2001-02', 'baseline', 1]);
+    assert.equal(baseline.metrics['auc']!.toFixed(4), feb['January model AUC']);
     const drift = JSON.parse(sluice(home, ['datasets', 'show', 'flights_drift', '--json']).stdout) as { artifact: string }[];
     const driftRows = await engine.rows(`SELECT batch, feature FROM read_parquet('${artifacts.path(drift[0]!.artifact)}') ORDER BY feature`);
     assert.deepEqual(driftRows.map((r) => `${String(r['batch'])}:${String(r['feature'])}`), ['2001-02:day_of_week', '2001-02:destination', '2001-02:distance', '2001-02:hour', '2001-02:origin']);
