@@ -11,14 +11,20 @@
 // bench/gbdt_sluice.ts, Python: bench/python/gbdt_reference.py) so its peak memory is its own.
 // Metrics are computed here for all three with the same code.
 //
-// Options: --repeat N (run each model N times, the models taking turns, and keep each one's fastest
-//          fit and prediction; default 3,
-//          since the machine may be shared and timings noisy),
-//          --threads T (default 2), --skip-python.
+// Each round starts Sluice's and XGBoost's processes, lets each fit alone (Sluice first), then has
+// them predict the test rows in turn, --predict-repeat times each; scikit-learn then fits and
+// predicts once. The predict bar is the median of all rounds' Sluice/XGBoost pair ratios:
+// neighbouring predictions meet about the same load on a shared machine (as in bench:models).
+//
+// Options: --repeat N (rounds, the models taking turns; each keeps its fastest fit; default 3,
+//          since the machine may be shared and timings noisy), --predict-repeat P (predictions per
+//          round and side; default 3), --threads T (default 2), --skip-python.
 // Ends with one `bar ...` line per bar of the issue; exits 1 if any is short.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { openEngine, readParquetSql } from '../src/engine/index.ts';
 import { logLoss, rocAuc } from '../src/ml/metrics/index.ts';
@@ -31,13 +37,18 @@ const SETTINGS = { trees: 100, leaves: 31, bins: 255, learningRate: 0.1 };
 const TARGET = { fitRatio: 1.0, auc: 0.67, predictRatio: 1.0 };
 
 const { values: opts } = parseArgs({
-  options: { repeat: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, 'skip-python': { type: 'boolean', default: false } },
+  options: {
+    repeat: { type: 'string', default: '3' }, 'predict-repeat': { type: 'string', default: '3' },
+    threads: { type: 'string', default: '2' }, 'skip-python': { type: 'boolean', default: false },
+  },
 });
 const repeat = Math.max(1, Number(opts.repeat));
+const predictRepeat = Math.max(1, Number(opts['predict-repeat']));
 const threads = Number(opts.threads);
 
 interface Result { model: string; version: string; fit_seconds: number; predict_seconds: number; peak_rss_mb: number }
-interface Row extends Result { auc: number; logLoss: number }
+interface Row extends Result { auc: number; logLoss: number; predictMedian: number; predictCpu: number }
+interface Timing { predict_seconds: number; cpu_seconds: number }
 
 // ---- Prepare the features once --------------------------------------------------------------
 console.log(`Preparing flights-3m features (${parquet})...`);
@@ -87,35 +98,60 @@ const yTest = Float64Array.from(testIdx, (i) => label[i]!);
 console.log(`  ${n} rows: ${trainIdx.length} train, ${testIdx.length} test; ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 
 // ---- Run each model in its own process ------------------------------------------------------
-// The models take turns (Sluice, XGBoost, scikit-learn, then again), so that each model's runs
-// meet the same stretches of load as the others' (on a shared machine the load drifts over the
-// minutes one model's three runs take); each keeps its fastest fit and fastest prediction.
-interface Model { name: string; cmd: string; args: string[]; best: Result | null; failed: boolean }
+// The models take turns round by round, so that each model's runs meet the same stretches of load
+// as the others' (on a shared machine the load drifts over the minutes a run takes); each keeps
+// its fastest fit, and Sluice's and XGBoost's predictions alternate within a round.
 
-function runOnce(m: Model, i: number): void {
-  const p = spawnSync(m.cmd, m.args, {
-    cwd: root, encoding: 'utf8', maxBuffer: 1 << 24,
-    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-  });
-  if (p.status !== 0) {
-    console.log(`  ${m.name} failed (exit ${p.status}):\n${p.stderr || p.stdout}`);
-    m.failed = true;
-    return;
+/** A model's process: fits, then predicts on request (`predict` / `done` lines on stdin). */
+class Side {
+  readonly #proc: ChildProcessWithoutNullStreams;
+  readonly #lines: string[] = [];
+  #waiting: ((line: string | null) => void) | null = null;
+  #closed = false;
+  #stderr = '';
+  constructor(readonly name: string, cmd: string, args: string[]) {
+    this.#proc = spawn(cmd, args, { cwd: root, env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+    createInterface({ input: this.#proc.stdout }).on('line', (line) => {
+      if (this.#waiting) { const w = this.#waiting; this.#waiting = null; w(line); } else this.#lines.push(line);
+    });
+    this.#proc.stderr.on('data', (d: Buffer) => { this.#stderr += d.toString(); });
+    this.#proc.on('close', () => { this.#closed = true; this.#waiting?.(null); this.#waiting = null; });
   }
-  const line = p.stdout.trim().split('\n').pop()!;
-  const r = JSON.parse(line) as Result;
-  console.log(`  ${m.name} run ${i + 1}: fit ${r.fit_seconds.toFixed(2)} s, predict ${r.predict_seconds.toFixed(2)} s`);
-  // Fastest fit and fastest prediction over the repeats (the machine is shared and noisy).
-  const best = m.best;
-  const fastestPredict = Math.min(r.predict_seconds, best ? best.predict_seconds : Infinity);
-  m.best = { ...(best === null || r.fit_seconds < best.fit_seconds ? r : best), predict_seconds: fastestPredict };
+
+  /** The next JSON line of the process (other lines are echoed); null once it has exited. */
+  async next<T>(): Promise<T | null> {
+    for (;;) {
+      const line = this.#lines.shift() ?? (this.#closed ? null : await new Promise<string | null>((resolve) => { this.#waiting = resolve; }));
+      if (line === null) { console.log(`  ${this.name} failed:\n${this.#stderr}`); return null; }
+      if (line.startsWith('{')) return JSON.parse(line) as T;
+      console.log(`  ${this.name}: ${line}`);
+    }
+  }
+
+  async predict(): Promise<Timing | null> {
+    this.#proc.stdin.write('predict\n');
+    return this.next<Timing>();
+  }
+
+  /** Ends the process; its summary line (written after its last prediction). */
+  async done(): Promise<Omit<Result, 'predict_seconds'> | null> {
+    this.#proc.stdin.end('done\n');
+    return this.next<Omit<Result, 'predict_seconds'>>();
+  }
 }
 
+interface Model { name: string; cmd: string; args: string[]; fits: number[]; timings: Timing[]; last: Omit<Result, 'predict_seconds'> | null; failed: boolean }
+const median = (v: number[]): number => { const s = v.slice().sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+
 function resultOf(m: Model): Row | null {
-  if (m.failed || !m.best) return null;
+  if (m.failed || !m.last || m.timings.length === 0) return null;
   const buf = readFileSync(join(outDir, `pred_${m.name}.f64`));
   const pred = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
-  return { ...m.best, auc: rocAuc(yTest, pred), logLoss: logLoss(yTest, pred) };
+  const seconds = m.timings.map((t) => t.predict_seconds);
+  return {
+    ...m.last, fit_seconds: Math.min(...m.fits), predict_seconds: Math.min(...seconds), predictMedian: median(seconds),
+    predictCpu: median(m.timings.map((t) => t.cpu_seconds)), auc: rocAuc(yTest, pred), logLoss: logLoss(yTest, pred),
+  };
 }
 
 function pythonHas(module: string): string | null {
@@ -123,15 +159,50 @@ function pythonHas(module: string): string | null {
   return p.status === 0 ? p.stdout.trim() : null;
 }
 
+console.log(`Load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start.`);
 console.log(`Fitting (${SETTINGS.trees} trees, ${SETTINGS.leaves} leaves, ${SETTINGS.bins} bins, learning rate ${SETTINGS.learningRate}, ${threads} threads):`);
-const models: Model[] = [{ name: 'sluice', cmd: process.execPath, args: ['--import', 'tsx', join(root, 'bench', 'gbdt_sluice.ts'), '--manifest', manifestPath, '--threads', String(threads)], best: null, failed: false }];
+const models: Model[] = [{ name: 'sluice', cmd: process.execPath, args: ['--import', 'tsx', join(root, 'bench', 'gbdt_sluice.ts'), '--manifest', manifestPath, '--threads', String(threads)], fits: [], timings: [], last: null, failed: false }];
 const missing: string[] = [];
 for (const [model, module, pkg] of [['xgboost', 'xgboost', 'python3-xgboost'], ['sklearn', 'sklearn', 'python3-sklearn']] as const) {
   if (opts['skip-python']) continue;
   if (!pythonHas(module)) { missing.push(pkg); continue; }
-  models.push({ name: model, cmd: PYTHON, args: [join(root, 'bench', 'python', 'gbdt_reference.py'), '--manifest', manifestPath, '--model', model, '--threads', String(threads)], best: null, failed: false });
+  models.push({ name: model, cmd: PYTHON, args: [join(root, 'bench', 'python', 'gbdt_reference.py'), '--manifest', manifestPath, '--model', model, '--threads', String(threads)], fits: [], timings: [], last: null, failed: false });
 }
-for (let i = 0; i < repeat; i++) for (const m of models) if (!m.failed) runOnce(m, i);
+/** Sluice/XGBoost ratios of predictions made one after the other. */
+const pairRatios: number[] = [];
+const paired = models.filter((m) => m.name !== 'sklearn');
+const alone = models.filter((m) => m.name === 'sklearn');
+for (let i = 0; i < repeat; i++) {
+  for (const group of [paired, alone]) {
+    // One fit at a time (each has this bench's share of the machine to itself), then the
+    // group's predictions alternate.
+    const sides: { m: Model; side: Side }[] = [];
+    for (const m of group) {
+      if (m.failed) continue;
+      const side = new Side(m.name, m.cmd, m.args);
+      const ready = await side.next<{ fit_seconds: number }>();
+      if (!ready) { m.failed = true; continue; }
+      m.fits.push(ready.fit_seconds);
+      sides.push({ m, side });
+    }
+    const times = group === alone ? 1 : predictRepeat;
+    for (let k = 0; k < times; k++) {
+      const pair: (Timing | null)[] = [];
+      for (const { m, side } of sides) {
+        const t = await side.predict();
+        if (t) m.timings.push(t); else m.failed = true;
+        pair.push(t);
+      }
+      if (group === paired && pair.length === 2 && pair[0] && pair[1]) pairRatios.push(pair[0].predict_seconds / pair[1].predict_seconds);
+    }
+    for (const { m, side } of sides) {
+      m.last = await side.done();
+      if (!m.last) m.failed = true;
+      const t = m.timings.slice(-times);
+      console.log(`  ${m.name} run ${i + 1}: fit ${m.fits.at(-1)!.toFixed(2)} s, predict ${t.map((x) => x.predict_seconds.toFixed(3)).join(' / ')} s`);
+    }
+  }
+}
 const rows: Row[] = [];
 for (const m of models) {
   const r = resultOf(m);
@@ -144,16 +215,20 @@ if (missing.length > 0) {
 
 // ---- Table and bars ---------------------------------------------------------------------------
 const fmt = (v: number, d: number): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
-const header = ['model', 'version', 'fit s', 'predict s', 'test AUC', 'log loss', 'peak MB', 'Sluice fit ratio', 'Sluice predict ratio', 'Sluice memory ratio'];
+const header = ['model', 'version', 'fit s', `predict s best / median`, 'predict CPU s', 'test AUC', 'log loss', 'peak MB', 'Sluice fit ratio', 'Sluice predict ratio', 'Sluice memory ratio'];
+const pairRatio = pairRatios.length > 0 ? median(pairRatios) : NaN;
 const table = rows.map((r) => [
-  r.model, r.version, fmt(r.fit_seconds, 2), fmt(r.predict_seconds, 3), fmt(r.auc, 4), fmt(r.logLoss, 4), fmt(r.peak_rss_mb, 0),
+  r.model, r.version, fmt(r.fit_seconds, 2), `${fmt(r.predict_seconds, 3)} / ${fmt(r.predictMedian, 3)}`, fmt(r.predictCpu, 3),
+  fmt(r.auc, 4), fmt(r.logLoss, 4), fmt(r.peak_rss_mb, 0),
   sluice && r !== sluice ? `${fmt(sluice.fit_seconds / r.fit_seconds, 2)}x` : '',
-  sluice && r !== sluice ? `${fmt(sluice.predict_seconds / r.predict_seconds, 2)}x` : '',
+  // Against XGBoost: the median of the pair ratios; against scikit-learn: best against best.
+  sluice && r !== sluice ? `${fmt(r.model === 'xgboost' ? pairRatio : sluice.predict_seconds / r.predict_seconds, 2)}x` : '',
   sluice && r !== sluice ? `${fmt(sluice.peak_rss_mb / r.peak_rss_mb, 2)}x` : '',
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
 const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+console.log(`\n${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
+console.log(`${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const t of table) console.log(line(t));
 console.log();
 
@@ -173,9 +248,12 @@ const bars: { name: string; measured: string; target: string; ok: boolean }[] = 
   },
   {
     name: 'predict-time-vs-xgboost',
-    measured: sluice && xgb ? `${(sluice.predict_seconds / xgb.predict_seconds).toFixed(2)}x (${sluice.predict_seconds.toFixed(3)} s vs ${xgb.predict_seconds.toFixed(3)} s)` : 'n/a',
+    // Median of the ratios of predictions made one after the other, best times beside.
+    measured: sluice && xgb && pairRatios.length > 0
+      ? `${pairRatio.toFixed(2)}x (median of ${pairRatios.length} pair ratios; best ${sluice.predict_seconds.toFixed(3)} s vs ${xgb.predict_seconds.toFixed(3)} s, CPU ${sluice.predictCpu.toFixed(3)} s vs ${xgb.predictCpu.toFixed(3)} s)`
+      : 'n/a',
     target: `<= ${TARGET.predictRatio.toFixed(2)}x`,
-    ok: !!sluice && !!xgb && sluice.predict_seconds <= TARGET.predictRatio * xgb.predict_seconds,
+    ok: !!sluice && !!xgb && pairRatio <= TARGET.predictRatio,
   },
 ];
 for (const b of bars) console.log(`bar ${b.name}: ${b.measured} (target ${b.target}) ${b.ok ? 'ok' : 'short'}`);

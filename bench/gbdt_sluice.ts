@@ -1,10 +1,13 @@
 // Sluice's side of `npm run bench:gbdt`, run in its own process (like each Python model) so that
-// its peak memory is its own: reads the prepared float64 columns, fits, predicts the test rows,
-// writes the probabilities to <dir>/pred_sluice.f64 and prints one JSON line.
+// its peak memory is its own: reads the prepared float64 columns, fits, prints one JSON line
+// {ready, fit_seconds}, then predicts the test rows once per `predict` line on stdin (one JSON line
+// {predict_seconds, cpu_seconds} each; the bench alternates them with XGBoost's), and on `done`
+// writes the last probabilities to <dir>/pred_sluice.f64 and prints the summary line.
 //
 //   node --import tsx bench/gbdt_sluice.ts --manifest bench/out/gbdt/manifest.json [--threads 2]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Frame, numberColumn } from '../src/frame/frame.ts';
 import { GradientBoostedTrees } from '../src/ml/gbdt/index.ts';
@@ -49,11 +52,23 @@ const model = await new GradientBoostedTrees().fit(train, label, {
   categoricalFeatures: m.features.filter((f) => f.categorical).map((f) => f.name),
 });
 const fit = (performance.now() - t0) / 1000;
-const t1 = performance.now();
-const pred = model.predictProba(test);
-const predict = (performance.now() - t1) / 1000;
+console.log(JSON.stringify({ ready: true, fit_seconds: fit }));
+let pred: Float64Array = new Float64Array(0);
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === 'predict') {
+    const cpu = process.cpuUsage();
+    const t1 = performance.now();
+    pred = model.predictProba(test);
+    const seconds = (performance.now() - t1) / 1000;
+    const used = process.cpuUsage(cpu);
+    console.log(JSON.stringify({ predict_seconds: seconds, cpu_seconds: (used.user + used.system) / 1e6 }));
+  } else if (line.trim() === 'done') {
+    break;
+  }
+}
 writeFileSync(join(dir, 'pred_sluice.f64'), new Uint8Array(pred.buffer, pred.byteOffset, pred.byteLength));
 console.log(JSON.stringify({
-  model: 'sluice', version: '0.1.0', fit_seconds: fit, predict_seconds: predict,
+  model: 'sluice', version: '0.1.0', fit_seconds: fit,
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
 }));
+process.exit(0);

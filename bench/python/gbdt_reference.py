@@ -6,8 +6,10 @@ Run once per model so that each has its own process and its own peak memory:
     /usr/bin/python3 bench/python/gbdt_reference.py --manifest bench/out/gbdt/manifest.json --model xgboost
 
 Reads the raw little-endian float64 columns the bench wrote (numpy.fromfile), fits, predicts the
-test rows, writes the probabilities to <dir>/pred_<model>.f64 and prints one JSON line:
-{"model", "version", "fit_seconds", "predict_seconds", "peak_rss_mb"}. Metrics (AUC, log loss) are
+test rows once per `predict` line on stdin and, on `done`, writes the last probabilities to
+<dir>/pred_<model>.f64. JSON lines on stdout: {"ready", "fit_seconds"} after the fit,
+{"predict_seconds", "cpu_seconds"} per prediction (the bench alternates XGBoost's predictions with
+Sluice's), and {"model", "version", "fit_seconds", "peak_rss_mb"} at the end. Metrics (AUC, log loss) are
 computed by the bench, in TypeScript, with the same code for every model.
 
 Settings, matching Sluice's bench settings: 100 trees, 31 leaves, 255 bins, learning rate 0.1,
@@ -67,9 +69,9 @@ def main():
         }
         booster = xgb.train(params, dtrain, num_boost_round=trees)
         fit = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pred = booster.inplace_predict(xte)
-        predict = time.perf_counter() - t0
+
+        def predict():
+            return booster.inplace_predict(xte)
     else:
         import sklearn
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -80,15 +82,24 @@ def main():
         t0 = time.perf_counter()
         model.fit(xtr, ytr)
         fit = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pred = model.predict_proba(xte)[:, 1]
-        predict = time.perf_counter() - t0
 
+        def predict():
+            return model.predict_proba(xte)[:, 1]
+
+    print(json.dumps({"ready": True, "fit_seconds": fit}), flush=True)
+    pred = None
+    for line in sys.stdin:
+        if line.strip() == "predict":
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            pred = predict()
+            seconds = time.perf_counter() - t0
+            print(json.dumps({"predict_seconds": seconds, "cpu_seconds": time.process_time() - c0}), flush=True)
+        elif line.strip() == "done":
+            break
     np.asarray(pred, dtype="<f8").tofile(os.path.join(d, f"pred_{a.model}.f64"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
-    print(json.dumps({"model": a.model, "version": version, "fit_seconds": fit,
-                      "predict_seconds": predict, "peak_rss_mb": peak}))
-    sys.stdout.flush()
+    print(json.dumps({"model": a.model, "version": version, "fit_seconds": fit, "peak_rss_mb": peak}), flush=True)
 
 
 if __name__ == "__main__":
