@@ -124,3 +124,20 @@ export function checkOptions(who: string, options: Readonly<Record<string, unkno
   }
   return nested;
 }
+
+/**
+ * Checks the names of an options object given to a class directly (`new GradientBoostedTrees(options)`,
+ * `.fit(frame, label, options)`): its callers may be plain JavaScript, so a misspelled name must not be
+ * ignored in silence. An unknown name is an error with a "did you mean" hint.
+ */
+export function checkOptionNames(who: string, options: object, known: Readonly<Record<string, true>>): void {
+  const names = Object.keys(known);
+  for (const key of Object.keys(options)) {
+    if (Object.hasOwn(known, key)) continue;
+    const guess = didYouMean(key, names);
+    throw new DataError(`${who} has no option "${key}"`, {
+      code: 'BAD_ESTIMATOR', context: { option: key },
+      hint: `${guess !== undefined ? `Did you mean "${guess}"? ` : ''}Its options: ${names.join(', ')}.`,
+    });
+  }
+}

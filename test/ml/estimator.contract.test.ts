@@ -62,6 +62,20 @@ test('1. a misspelled gbdt or linear option is an error with a "did you mean", n
   await rejects(trainModel(train, { ...base, estimator: { type: 'gdbt' } as never }), /Unknown estimator type "gdbt"/, /Did you mean "gbdt"/);
 });
 
+test('1. the tree classes used directly (plain JavaScript callers) refuse a misspelled option too', async () => {
+  // Before: new GradientBoostedTrees().fit(frame, label, { numLeaves: 3 }) fitted 31 leaves, and the
+  // forest ignored { numTree: 3 }, with no word.
+  const frame = Frame.from({ x: train.column('x'), z: train.column('z') });
+  const y = train.numbers('y01');
+  await rejects(new sluice.GradientBoostedTrees().fit(frame, y, { numLeaves: 3 } as never), /GradientBoostedTrees.fit has no option "numLeaves"/, /Did you mean "maxLeaves"/);
+  assert.throws(() => new sluice.GradientBoostedTrees({ learnRate: 0.1 } as never), /GradientBoostedTrees has no option "learnRate"/);
+  await rejects(new sluice.RandomForest().fit(frame, y, { numTree: 3 } as never), /RandomForest.fit has no option "numTree"/, /Did you mean "numTrees"/);
+  assert.throws(() => new sluice.RandomForest({ max_depth: 3 } as never), /RandomForest has no option "max_depth"/);
+  // Every real option is still accepted.
+  await new sluice.GradientBoostedTrees({ numTrees: 3, maxLeaves: 4, seed: 1, threads: 1 }).fit(frame, y, { objective: 'binary', signal: new AbortController().signal });
+  await new sluice.RandomForest({ numTrees: 3, maxDepth: 3, seed: 1, threads: 1 }).fit(frame, y, { oobScore: true });
+});
+
 test('1. the compiler catches a misspelled option in a spec (EstimatorSpec is a discriminated union)', () => {
   // Each line below fails `npm run typecheck` if its spec stops being an error for the compiler.
   // @ts-expect-error numTree is not a gbdt option

@@ -27,6 +27,7 @@ import { numBins } from '../trees/binning.ts';
 import { availableParallelism } from 'node:os';
 import { jobRunner, type PredictJob } from './jobs.ts';
 import { acquireForestPool, releaseForestPool } from './pool.ts';
+import { checkOptionNames } from '../spec.ts';
 import { Checkpoint } from '../trees/cancel.ts';
 import { forestFromBytes, forestToBytes } from './serialize.ts';
 
@@ -41,6 +42,13 @@ export interface PredictOptions {
 /** Rows per prediction task. */
 const PREDICT_BLOCK = 8192;
 
+/** Every option name of RandomForestFitOptions (the compiler keeps this list complete and exact). */
+const FIT_OPTIONS = {
+  task: true, numClasses: true, numTrees: true, maxDepth: true, maxFeatures: true, minSamplesLeaf: true, minSamplesSplit: true,
+  bootstrap: true, maxSamples: true, oobScore: true, seed: true, threads: true, maxBins: true, exactSplitRows: true,
+  features: true, categoricalFeatures: true, sampleWeight: true, onProgress: true, signal: true,
+} as const satisfies Record<keyof RandomForestFitOptions, true>;
+
 export class RandomForest {
   readonly #defaults: RandomForestFitOptions;
   #model: ForestModel | null = null;
@@ -48,11 +56,13 @@ export class RandomForest {
   #oobPrediction: Float64Array | null = null;
 
   constructor(options: RandomForestFitOptions = {}) {
+    checkOptionNames('RandomForest', options, FIT_OPTIONS);
     this.#defaults = options;
   }
 
   /** Fits on a frame's feature columns; `options` override the constructor's. Resolves to this. */
   async fit(frame: Frame, label: Float64Array, options: RandomForestFitOptions = {}): Promise<this> {
+    checkOptionNames('RandomForest.fit', options, FIT_OPTIONS);
     const { model, oobPrediction } = await fitForest(frame, label, { ...this.#defaults, ...options });
     this.#model = model;
     this.#flat = null;

@@ -15,6 +15,7 @@
  */
 import { DataError } from '../../core/errors.ts';
 import type { Frame } from '../../frame/frame.ts';
+import { checkOptionNames } from '../spec.ts';
 import { binFeature, fitBinMappers, numBins, type BinningOptions } from '../trees/binning.ts';
 import { startExecutor, trainBooster } from './booster.ts';
 import { featureImportance, type ImportanceKind } from './importance.ts';
@@ -43,17 +44,27 @@ export interface GbdtFitOptions extends BoosterOptions, Pick<BinningOptions, 'ma
   signal?: AbortSignal;
 }
 
+/** Every option name of GbdtFitOptions (the compiler keeps this list complete and exact). */
+const FIT_OPTIONS = {
+  objective: true, numClasses: true, numTrees: true, learningRate: true, maxLeaves: true, maxDepth: true, minSamplesLeaf: true,
+  minHessianLeaf: true, minGain: true, subsample: true, colsample: true, seed: true, threads: true, huberDelta: true,
+  earlyStoppingRounds: true, categorical: true, onIteration: true, maxBins: true,
+  features: true, categoricalFeatures: true, sampleWeight: true, validation: true, signal: true, l2: true,
+} as const satisfies Record<keyof GbdtFitOptions, true>;
+
 export class GradientBoostedTrees {
   readonly #defaults: GbdtFitOptions;
   #model: GbdtModel | null = null;
   #forest: FlatForest | null = null;
 
   constructor(options: GbdtFitOptions = {}) {
+    checkOptionNames('GradientBoostedTrees', options, FIT_OPTIONS);
     this.#defaults = options;
   }
 
   /** Fits on a frame's feature columns; `options` override the constructor's. Resolves to this. */
   async fit(frame: Frame, label: Float64Array, options: GbdtFitOptions = {}): Promise<this> {
+    checkOptionNames('GradientBoostedTrees.fit', options, FIT_OPTIONS);
     const o: GbdtFitOptions = { ...this.#defaults, ...options };
     const n = frame.numRows;
     if (frame.numColumns === 0 || n === 0) throw new DataError(`gbdt cannot fit on an empty frame (${n} rows, ${frame.numColumns} columns)`);
