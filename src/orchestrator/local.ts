@@ -172,7 +172,13 @@ export class LocalExecutor implements Executor {
     this.#ready.length = 0;
     for (const t of this.#delayed) clearTimeout(t);
     this.#delayed.clear();
-    if (this.#active.size > 0) await Promise.race([Promise.allSettled([...this.#active]), sleep(graceMs)]);
+    if (this.#active.size > 0) {
+      // The grace timer is cleared when the steps end first: left running, it held the process open for
+      // the whole grace after a clean stop.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.#active]), new Promise<void>((r) => { grace = setTimeout(r, graceMs); })]);
+      clearTimeout(grace);
+    }
     this.#stopTimers();
     if (this.#reaper) clearInterval(this.#reaper);
     this.#reaper = undefined;

@@ -160,4 +160,27 @@ function executorSuite(backend: MetadataBackend): void {
       assert.deepEqual((await reap(env.store, { now: Date.now() })).closedRuns, []);
     } finally { await executor.close(); await env.close(); }
   });
+
+  // On SQLite only: PostgreSQL's connection pool keeps idle timers of its own, which the count would see.
+  test('close waits for the steps it cancelled, then leaves no timer behind (the process can exit at once)', { skip: !/sqlite/i.test(backend.name) && 'counts timers: SQLite only' }, async () => {
+    const env = await setup();
+    const executor = new LocalExecutor({ store: env.store, artifacts: env.artifacts, engine: env.engine, leaseMs: 5000 });
+    try {
+      let started!: () => void;
+      const running = new Promise<void>((r) => { started = r; });
+      const g = pipeline('close_grace').step('waits', [], async (_in, ctx) => {
+        started();
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        return 1;
+      }).build();
+      const run = await executor.submit(g);
+      await running;
+      const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const before = timers();
+      // The step ends as soon as it is cancelled; a 60 s grace must not outlive it.
+      await executor.close(60_000);
+      assert.ok(timers() < before, `timers before close ${before}, after ${timers()} (the grace timer is still pending)`);
+      assert.equal((await env.store.getRun(run.id))!.state, 'cancelled');
+    } finally { await executor.close(); await env.close(); }
+  });
 }
