@@ -305,11 +305,16 @@ async function commitSuccess(
   // step opens a transaction to close the run. Two round trips fewer per task on the distributed queue.
   const alone = env.store.dialect === 'postgres' && !info.nextTask && pending.datasets.length === 0 && pending.models.length === 0 && pending.aliases.length === 0
     && (dependentsOf(graph).get(step.name) ?? []).length === 0 && process.env.SLUICE_TEST_PAUSE_IN_COMMIT !== step.name;
+  const cancelled = (): CancelledError => new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
+  /** Why the fenced update changed nothing: the run was cancelled, or this attempt lost its lease. */
+  const refused = (current: RunRecord | undefined): Error => (!current || current.cancelRequestedAt !== null
+    ? cancelled()
+    : new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`));
   const result = await withStoreRetry(`committing step "${step.name}" of run ${run.id}`, async () => {
     tries++;
     try {
       if (alone) {
-        if (info.signal?.aborted) throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
+        if (info.signal?.aborted) throw cancelled();
         const now = info.clock.now();
         const output = replaceStaged(value, new Map());
         const encoded = encodeOutput(output);
@@ -317,11 +322,7 @@ async function commitSuccess(
           state: 'succeeded', finishedAt: now, durationMs: now - info.t0, output: encoded.json, outputKind: encoded.kind, logs: info.logs,
           cacheKey: info.cacheKey, cachedFrom: info.cachedFrom, error: null, errorStack: null, errorHint: null,
         }, { attempt: fence.attempt, leaseOwner: fence.owner, runId: run.id });
-        if (!done.updated) {
-          const current = await env.store.getRun(run.id);
-          if (!current || current.cancelRequestedAt !== null) throw new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
-          throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
-        }
+        if (!done.updated) throw refused(await env.store.getRun(run.id));
         const runFinished = done.openTask ? null : await env.store.transaction((tx) => finishRunIfDone(tx, run.id, now, { probed: done.openTask === false }));
         return { kind: 'committed' as const, output, runFinished, queued: [] as QueuedTask[], next: undefined, freed: [] as string[], registeredText: '' };
       }
@@ -330,7 +331,6 @@ async function commitSuccess(
         // No run lock: commits of one run's steps on many workers would queue on it (one run row). The
         // fenced update checks the run has no cancel request; a cancel that commits after it orders
         // after this commit, and finishRunIfDone sees both.
-        const cancelled = () => new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled before its outputs were committed`, { context: { run: run.id, step: step.name } });
         if (info.signal?.aborted) throw cancelled();
         const map = new Map<unknown, DatasetRef | ModelRef>();
         const registered = await catalog.registerIn(tx, pending.datasets);
@@ -349,11 +349,7 @@ async function commitSuccess(
           state: 'succeeded', finishedAt: now, durationMs: now - info.t0, output: encoded.json, outputKind: encoded.kind, logs: info.logs,
           cacheKey: info.cacheKey, cachedFrom: info.cachedFrom, error: null, errorStack: null, errorHint: null,
         }, { attempt: fence.attempt, leaseOwner: fence.owner, runId: run.id });
-        if (!done.updated) {
-          const current = await tx.getRun(run.id);
-          if (!current || current.cancelRequestedAt !== null) throw cancelled();
-          throw new LostLease(`task run ${fence.taskId} is no longer running under attempt ${fence.attempt} of ${fence.owner}`);
-        }
+        if (!done.updated) throw refused(await tx.getRun(run.id));
         await pauseForTest(step.name);
         const queued = await queueReadyDependents(tx, env.transport, graph, run.id, step.name, jobPriority(run));
         // An unfinished task found (and held) above will be finished by a later transaction.
