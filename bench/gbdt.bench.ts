@@ -20,14 +20,14 @@
 //          since the machine may be shared and timings noisy), --predict-repeat P (predictions per
 //          round and side; default 3), --threads T (default 2), --skip-python.
 // Ends with one `bar ...` line per bar of the issue; exits 1 if any is short.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { openEngine, readParquetSql } from '../src/engine/index.ts';
 import { logLoss, rocAuc } from '../src/ml/metrics/index.ts';
+import { median, ModelProcess, type Timing } from './model-process.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const outDir = join(root, 'bench', 'out', 'gbdt');
@@ -48,7 +48,6 @@ const threads = Number(opts.threads);
 
 interface Result { model: string; version: string; fit_seconds: number; predict_seconds: number; peak_rss_mb: number }
 interface Row extends Result { auc: number; logLoss: number; predictMedian: number; predictCpu: number }
-interface Timing { predict_seconds: number; cpu_seconds: number }
 
 // ---- Prepare the features once --------------------------------------------------------------
 console.log(`Preparing flights-3m features (${parquet})...`);
@@ -102,46 +101,7 @@ console.log(`  ${n} rows: ${trainIdx.length} train, ${testIdx.length} test; ${((
 // as the others' (on a shared machine the load drifts over the minutes a run takes); each keeps
 // its fastest fit, and Sluice's and XGBoost's predictions alternate within a round.
 
-/** A model's process: fits, then predicts on request (`predict` / `done` lines on stdin). */
-class Side {
-  readonly #proc: ChildProcessWithoutNullStreams;
-  readonly #lines: string[] = [];
-  #waiting: ((line: string | null) => void) | null = null;
-  #closed = false;
-  #stderr = '';
-  constructor(readonly name: string, cmd: string, args: string[]) {
-    this.#proc = spawn(cmd, args, { cwd: root, env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
-    createInterface({ input: this.#proc.stdout }).on('line', (line) => {
-      if (this.#waiting) { const w = this.#waiting; this.#waiting = null; w(line); } else this.#lines.push(line);
-    });
-    this.#proc.stderr.on('data', (d: Buffer) => { this.#stderr += d.toString(); });
-    this.#proc.on('close', () => { this.#closed = true; this.#waiting?.(null); this.#waiting = null; });
-  }
-
-  /** The next JSON line of the process (other lines are echoed); null once it has exited. */
-  async next<T>(): Promise<T | null> {
-    for (;;) {
-      const line = this.#lines.shift() ?? (this.#closed ? null : await new Promise<string | null>((resolve) => { this.#waiting = resolve; }));
-      if (line === null) { console.log(`  ${this.name} failed:\n${this.#stderr}`); return null; }
-      if (line.startsWith('{')) return JSON.parse(line) as T;
-      console.log(`  ${this.name}: ${line}`);
-    }
-  }
-
-  async predict(): Promise<Timing | null> {
-    this.#proc.stdin.write('predict\n');
-    return this.next<Timing>();
-  }
-
-  /** Ends the process; its summary line (written after its last prediction). */
-  async done(): Promise<Omit<Result, 'predict_seconds'> | null> {
-    this.#proc.stdin.end('done\n');
-    return this.next<Omit<Result, 'predict_seconds'>>();
-  }
-}
-
 interface Model { name: string; cmd: string; args: string[]; fits: number[]; timings: Timing[]; last: Omit<Result, 'predict_seconds'> | null; failed: boolean }
-const median = (v: number[]): number => { const s = v.slice().sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 
 function resultOf(m: Model): Row | null {
   if (m.failed || !m.last || m.timings.length === 0) return null;
@@ -176,10 +136,10 @@ for (let i = 0; i < repeat; i++) {
   for (const group of [paired, alone]) {
     // One fit at a time (each has this bench's share of the machine to itself), then the
     // group's predictions alternate.
-    const sides: { m: Model; side: Side }[] = [];
+    const sides: { m: Model; side: ModelProcess }[] = [];
     for (const m of group) {
       if (m.failed) continue;
-      const side = new Side(m.name, m.cmd, m.args);
+      const side = new ModelProcess(m.name, m.cmd, m.args, { cwd: root, threads });
       const ready = await side.next<{ fit_seconds: number }>();
       if (!ready) { m.failed = true; continue; }
       m.fits.push(ready.fit_seconds);
@@ -196,7 +156,7 @@ for (let i = 0; i < repeat; i++) {
       if (group === paired && pair.length === 2 && pair[0] && pair[1]) pairRatios.push(pair[0].predict_seconds / pair[1].predict_seconds);
     }
     for (const { m, side } of sides) {
-      m.last = await side.done();
+      m.last = await side.done<Omit<Result, 'predict_seconds'>>();
       if (!m.last) m.failed = true;
       const t = m.timings.slice(-times);
       console.log(`  ${m.name} run ${i + 1}: fit ${m.fits.at(-1)!.toFixed(2)} s, predict ${t.map((x) => x.predict_seconds.toFixed(3)).join(' / ')} s`);

@@ -14,16 +14,16 @@
 // prediction of a few seconds meets whatever load is passing, and neighbouring ones about the same
 // (as bench:extract and bench:ingest pair their runs). Best, median and CPU times are printed beside.
 // Ends with one `bar ...` line per bar of the issue and exits 1 if any is short.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.ts';
 import { openEngine, readParquetSql } from '../src/engine/index.ts';
 import { logLoss, rocAuc } from '../src/ml/metrics/index.ts';
 import { flightsParquetPath } from '../examples/flights/data-path.ts';
+import { median, ModelProcess, type Timing } from './model-process.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const outDir = join(root, 'bench', 'out', 'models');
@@ -71,51 +71,16 @@ const labels = frame.numbers('label');
 const yTest = Float64Array.from(testIdx, (i) => labels[i]!);
 console.log(`  ${frame.numRows} rows: ${trainIdx.length} train, ${testIdx.length} test\n`);
 
-/** A model's process: fits, then predicts on request (see models_sluice.ts), so predictions can alternate. */
-class Side {
-  readonly #proc: ChildProcessWithoutNullStreams;
-  readonly #lines: string[] = [];
-  #waiting: ((line: string | null) => void) | null = null;
-  #closed = false;
-  #stderr = '';
-  constructor(readonly name: string, cmd: string, args: string[]) {
-    this.#proc = spawn(cmd, args, { cwd: root, env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
-    createInterface({ input: this.#proc.stdout }).on('line', (line) => {
-      if (this.#waiting) { const w = this.#waiting; this.#waiting = null; w(line); } else this.#lines.push(line);
-    });
-    this.#proc.stderr.on('data', (d: Buffer) => { this.#stderr += d.toString(); });
-    this.#proc.on('close', () => { this.#closed = true; this.#waiting?.(null); this.#waiting = null; });
-  }
-
-  /** The next JSON line of the process (other lines are echoed); null once it has exited. */
-  async next<T>(): Promise<T | null> {
-    for (;;) {
-      const line = this.#lines.shift() ?? (this.#closed ? null : await new Promise<string | null>((resolve) => { this.#waiting = resolve; }));
-      if (line === null) { console.log(`  ${this.name} failed:\n${this.#stderr}`); return null; }
-      if (line.startsWith('{')) return JSON.parse(line) as T;
-      console.log(`  ${this.name}: ${line}`);
-    }
-  }
-
-  async predict(): Promise<Timing | null> {
-    this.#proc.stdin.write('predict\n');
-    return this.next<Timing>();
-  }
-
-  /** Ends the process; its summary, with the metrics of its last prediction. */
-  async done(): Promise<Row | null> {
-    this.#proc.stdin.end('done\n');
-    const r = await this.next<Result>();
-    if (!r) return null;
-    const buf = readFileSync(join(outDir, `pred_${this.name}.f64`));
-    const pred = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
-    return { ...r, auc: rocAuc(yTest, pred), logLoss: logLoss(yTest, pred) };
-  }
+/** A model process's summary, with the metrics of its last prediction (written to pred_<name>.f64). */
+async function finish(side: ModelProcess): Promise<Row | null> {
+  const r = await side.done<Result>();
+  if (!r) return null;
+  const buf = readFileSync(join(outDir, `pred_${side.name}.f64`));
+  const pred = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+  return { ...r, auc: rocAuc(yTest, pred), logLoss: logLoss(yTest, pred) };
 }
 
-interface Timing { predict_seconds: number; cpu_seconds: number }
 interface Predictions { best: number; median: number; cpu: number }
-const median = (v: number[]): number => { const s = v.slice().sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 const summary = (t: Timing[]): Predictions => ({ best: Math.min(...t.map((x) => x.predict_seconds)), median: median(t.map((x) => x.predict_seconds)), cpu: median(t.map((x) => x.cpu_seconds)) });
 
 const hasSklearn = spawnSync(PYTHON, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
@@ -125,10 +90,10 @@ const pairs: Pair[] = [];
 for (const model of models) {
   // One fit at a time (each fit has the machine to itself, as far as this bench goes), then the
   // predictions alternate: Sluice, scikit-learn, Sluice, ...
-  const sides: Side[] = [new Side(`sluice_${model}`, process.execPath, ['--import', 'tsx', join(root, 'bench', 'models_sluice.ts'), '--manifest', manifest, '--model', model, '--threads', String(threads)])];
+  const sides: ModelProcess[] = [new ModelProcess(`sluice_${model}`, process.execPath, ['--import', 'tsx', join(root, 'bench', 'models_sluice.ts'), '--manifest', manifest, '--model', model, '--threads', String(threads)], { cwd: root, threads })];
   const fits: ({ fit_seconds: number } | null)[] = [await sides[0]!.next<{ fit_seconds: number }>()];
   if (hasSklearn && fits[0]) {
-    sides.push(new Side(`sklearn_${model}`, PYTHON, [join(root, 'bench', 'python', 'models_reference.py'), '--manifest', manifest, '--model', model, '--threads', String(threads)]));
+    sides.push(new ModelProcess(`sklearn_${model}`, PYTHON, [join(root, 'bench', 'python', 'models_reference.py'), '--manifest', manifest, '--model', model, '--threads', String(threads)], { cwd: root, threads }));
     fits.push(await sides[1]!.next<{ fit_seconds: number }>());
   }
   const ready = sides.filter((_, i) => fits[i]);
@@ -139,7 +104,7 @@ for (const model of models) {
       if (t) timings[s]!.push(t);
     }
   }
-  const rows = await Promise.all(sides.map((side, i) => (fits[i] ? side.done() : Promise.resolve(null))));
+  const rows = await Promise.all(sides.map((side, i) => (fits[i] ? finish(side) : Promise.resolve(null))));
   const [sluice = null, sklearn = null] = rows;
   for (const [i, r] of rows.entries()) {
     if (!r) continue;
