@@ -8,16 +8,17 @@
  * records themselves: a JavaScript string is made once per distinct value, not per row). Nothing is
  * materialized in a temporary table, and there is no second scan for the distinct values.
  */
-import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import { DataError } from '../core/errors.ts';
 import { Frame, type Column, type NumberLogical } from '../frame/frame.ts';
 import { BlockedArray } from './blocked-array.ts';
 import { TextColumnEncoder } from './text-encoder.ts';
 import type { ColumnSchema } from './types.ts';
 
-interface RawNumberVector {
-  items: Float64Array;
-  validity: { data: BigUint64Array | null };
+/** The native result handle inside node-api's result object (the bindings read it without wrappers). */
+interface NativeResult {
+  result: duckdb.Result;
 }
 
 type Plan =
@@ -63,21 +64,25 @@ export async function extractFrame(conn: DuckDBConnection, sql: string): Promise
   const expected = estimate === undefined ? undefined : Math.min(estimate, Math.floor(MAX_UPFRONT_BYTES / bytesPerRow));
   const numbers = plans.map((p) => (p.kind === 'number' ? new BlockedArray((k) => new Float64Array(k), expected) : null));
   const texts = plans.map((p) => (p.kind === 'string' ? new TextColumnEncoder(expected) : null));
-  const result = await conn.stream(select);
-  // One fetch always in flight: the round trip through the native thread pool overlaps with the
-  // copying and encoding of the chunk before it.
-  let next = result.fetchChunk();
+  const result = ((await conn.stream(select)) as unknown as NativeResult).result;
+  // The loop reads each chunk through the bindings themselves: node-api's vector objects (a logical type,
+  // a DataView and a validity object per column per chunk) cost more than the copying they wrap. One fetch
+  // is always in flight: the round trip through the native thread pool overlaps with the copying and
+  // encoding of the chunk before it.
+  let next = duckdb.fetch_chunk(result);
   try {
     while (true) {
       const chunk = await next;
-      if (!chunk || chunk.rowCount === 0) break;
-      next = result.fetchChunk();
-      const n = chunk.rowCount;
+      const n = chunk ? duckdb.data_chunk_get_size(chunk) : 0;
+      if (!chunk || n === 0) break;
+      next = duckdb.fetch_chunk(result);
+      const validityBytes = Math.ceil(n / 64) * 8;
       for (let c = 0; c < plans.length; c++) {
-        const vector = chunk.getColumnVector(c);
+        const vector = duckdb.data_chunk_get_vector(chunk, c);
+        const validity = duckdb.vector_get_validity(vector, validityBytes) as Uint8Array | null;
         const text = texts[c];
-        if (text) text.append(vector, n);
-        else appendNumbers(vector, n, numbers[c]!);
+        if (text) text.append(duckdb.vector_get_data(vector, n * 16), validity, n);
+        else appendNumbers(duckdb.vector_get_data(vector, n * 8), validity, n, numbers[c]!);
       }
     }
   } finally {
@@ -112,22 +117,22 @@ async function estimateRows(conn: DuckDBConnection, select: string): Promise<num
 }
 
 /**
- * Copies the first `n` values of a DOUBLE vector into `into`; nulls become NaN.
- *
- * The node-api vectors keep their typed-array view and validity words private; reading them directly is
- * what makes extraction a memcpy instead of n boxed values.
+ * Copies the `n` values of a DOUBLE vector's data (`data`, as the bindings copy it out) into `into`;
+ * rows whose validity bit is clear become NaN. `validity` is null when the chunk has no null.
  */
-function appendNumbers(vector: DuckDBVector, n: number, into: BlockedArray<Float64Array>): void {
-  const raw = vector as unknown as RawNumberVector;
+function appendNumbers(data: Uint8Array, validity: Uint8Array | null, n: number, into: BlockedArray<Float64Array>): void {
   const at = into.reserve(n);
   const out = into.block;
-  out.set(raw.items.subarray(0, n), at);
-  const validity = raw.validity.data;
+  // A copy of at least 16 KB gets an ArrayBuffer of its own (8-aligned); a smaller one may share Node's pool.
+  const values = data.byteOffset % 8 === 0 ? new Float64Array(data.buffer, data.byteOffset, n) : new Float64Array(data.slice().buffer, 0, n);
+  out.set(values, at);
   if (validity) {
-    const words = new Uint32Array(validity.buffer, validity.byteOffset, validity.length * 2);
+    const words = validity.byteOffset % 4 === 0
+      ? new Int32Array(validity.buffer, validity.byteOffset, validity.length >> 2)
+      : new Int32Array(validity.slice().buffer);
     for (let w = 0; w < words.length; w++) {
       const word = words[w]!;
-      if (word === 0xffffffff) continue;
+      if (word === -1) continue;
       for (let b = 0; b < 32; b++) {
         const i = w * 32 + b;
         if (i >= n) break;

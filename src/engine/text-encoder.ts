@@ -4,20 +4,15 @@
  * A VARCHAR vector is an array of 16-byte records: a 4-byte length, then either the bytes themselves
  * (up to 12, zero-padded: "inlined") or a 4-byte prefix and a pointer to the bytes. Short strings are
  * looked up by their record in an open-addressing hash table, so a string is decoded only the first time
- * its value is seen. Long strings are read once per distinct pointer in each chunk (values from a
+ * its value is seen; strings of at most 3 bytes (codes, flags, abbreviations: the commonest categories)
+ * fit length and bytes in one 32-bit key and have a table of their own, one comparison a row. Long strings are read once per distinct pointer in each chunk (values from a
  * dictionary-encoded Parquet column or a join share one pointer per value) and looked up by text.
  *
  * `finish` returns the dictionary in code-point order (UTF-8 byte order, DuckDB's own VARCHAR order)
  * with codes renumbered to match, and -1 for null.
  */
-import type { DuckDBVector } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import { BlockedArray } from './blocked-array.ts';
-
-interface RawVarCharVector {
-  dataView: DataView;
-  validity: { data: BigUint64Array | null };
-  getItem(i: number): string | null;
-}
 
 const INLINE_BYTES = 12;
 const decoder = new TextDecoder();
@@ -32,6 +27,10 @@ export class TextColumnEncoder {
   #slots = new Int32Array(1024);
   #slotKeys = new Int32Array(4 * 1024);
   #shortCount = 0;
+  /** Strings of 0-3 bytes: slot -> code + 1 (0 is empty), and each slot's key (bytes | length << 24). */
+  #tinySlots = new Int32Array(256);
+  #tinyKeys = new Int32Array(256);
+  #tinyCount = 0;
   readonly #long = new Map<string, number>();
 
   /** `expected`: the row count when known in advance (the codes are then written in place). */
@@ -39,21 +38,24 @@ export class TextColumnEncoder {
     this.#codes = new BlockedArray((n) => new Int32Array(n), expected);
   }
 
-  /** Encodes the first `n` values of a VARCHAR vector. */
-  append(vector: DuckDBVector, n: number): void {
-    const raw = vector as unknown as RawVarCharVector;
-    const view = raw.dataView;
+  /**
+   * Encodes `n` values of a VARCHAR vector: `data` is its `n` 16-byte records and `validity` its validity
+   * words (null when no value is null), both as the bindings copy them out.
+   */
+  append(data: Uint8Array, validity: Uint8Array | null, n: number): void {
     // Int32 words keep the loop in small integers (a Uint32 view yields doubles above 2^31).
-    const records = view.byteOffset % 4 === 0
-      ? new Int32Array(view.buffer, view.byteOffset, n * 4)
-      : new Int32Array(new Uint8Array(view.buffer, view.byteOffset, n * 16).slice().buffer);
-    const validity = raw.validity.data;
-    const valid = validity ? new Int32Array(validity.buffer, validity.byteOffset, validity.length * 2) : null;
+    const records = data.byteOffset % 4 === 0
+      ? new Int32Array(data.buffer, data.byteOffset, n * 4)
+      : new Int32Array(data.slice(0, n * 16).buffer);
+    const valid = validity === null ? null : new Int32Array(validity.slice().buffer);
     const at = this.#codes.reserve(n);
     const out = this.#codes.block;
     let slots = this.#slots;
     let keys = this.#slotKeys;
     let mask = slots.length - 1;
+    let tinySlots = this.#tinySlots;
+    let tinyKeys = this.#tinyKeys;
+    let tinyMask = tinySlots.length - 1;
     // Pointer -> code for this chunk only: DuckDB may reuse the memory of a chunk's strings in the next.
     let pointers: Map<number, number> | null = null;
     for (let i = 0; i < n; i++) {
@@ -63,9 +65,29 @@ export class TextColumnEncoder {
       }
       const r = i << 2;
       const len = records[r]!;
-      if (len <= INLINE_BYTES) {
+      if (len <= 3) {
+        const key = (records[r + 1]! & ~(-1 << (len << 3))) | (len << 24);
+        let h = Math.imul(key, 0x9e3779b1);
+        h ^= h >>> 16;
+        let s = h & tinyMask;
+        while (true) {
+          const entry = tinySlots[s]!;
+          if (entry === 0) {
+            out[at + i] = this.#insertTiny(s, key, records, r + 1, len);
+            tinySlots = this.#tinySlots;
+            tinyKeys = this.#tinyKeys;
+            tinyMask = tinySlots.length - 1;
+            break;
+          }
+          if (tinyKeys[s] === key) {
+            out[at + i] = entry - 1;
+            break;
+          }
+          s = (s + 1) & tinyMask;
+        }
+      } else if (len <= INLINE_BYTES) {
         // The inline bytes are zero-padded by DuckDB; masking by length makes the key exact regardless.
-        const w1 = records[r + 1]! & (len >= 4 ? -1 : ~(-1 << (len << 3)));
+        const w1 = records[r + 1]!;
         const w2 = len <= 4 ? 0 : records[r + 2]! & (len >= 8 ? -1 : ~(-1 << ((len - 4) << 3)));
         const w3 = len <= 8 ? 0 : records[r + 3]! & (len >= 12 ? -1 : ~(-1 << ((len - 8) << 3)));
         let h = Math.imul(len ^ w1, 0x9e3779b1);
@@ -77,7 +99,7 @@ export class TextColumnEncoder {
           const entry = slots[s]!;
           const k = s << 2;
           if (entry === 0) {
-            out[at + i] = this.#insertShort(s, len, w1, w2, w3, view, (i << 4) + 4);
+            out[at + i] = this.#insertShort(s, len, w1, w2, w3, records, r + 1);
             slots = this.#slots;
             keys = this.#slotKeys;
             mask = slots.length - 1;
@@ -96,7 +118,9 @@ export class TextColumnEncoder {
         if (cached !== undefined && this.#byteLengths[cached] === len) {
           out[at + i] = cached;
         } else {
-          const code = this.#longCode(raw.getItem(i)!, len);
+          // The record's pointer (bytes 8-15) is followed into DuckDB's string heap, which the bindings copy.
+          const bytes = duckdb.get_data_from_pointer(records.buffer as ArrayBuffer, records.byteOffset + (r << 2) + 8, len);
+          const code = this.#longCode(decoder.decode(bytes), len);
           pointers.set(pointer, code);
           out[at + i] = code;
         }
@@ -105,9 +129,35 @@ export class TextColumnEncoder {
     this.#codes.commit(n);
   }
 
+  /** A new string of 0-3 bytes at empty tiny slot `s`: decoded once, given the next code. */
+  #insertTiny(s: number, key: number, records: Int32Array, word: number, len: number): number {
+    const code = this.#add(decoder.decode(inlineBytes(records, word, len)), len);
+    this.#tinySlots[s] = code + 1;
+    this.#tinyKeys[s] = key;
+    if (++this.#tinyCount * 2 > this.#tinySlots.length) {
+      const oldSlots = this.#tinySlots;
+      const oldKeys = this.#tinyKeys;
+      const slots = new Int32Array(oldSlots.length * 2);
+      const keys = new Int32Array(slots.length);
+      const mask = slots.length - 1;
+      for (let o = 0; o < oldSlots.length; o++) {
+        if (oldSlots[o] === 0) continue;
+        let h = Math.imul(oldKeys[o]!, 0x9e3779b1);
+        h ^= h >>> 16;
+        let t = h & mask;
+        while (slots[t] !== 0) t = (t + 1) & mask;
+        slots[t] = oldSlots[o]!;
+        keys[t] = oldKeys[o]!;
+      }
+      this.#tinySlots = slots;
+      this.#tinyKeys = keys;
+    }
+    return code;
+  }
+
   /** A new short string at empty slot `s`: decoded once, given the next code. */
-  #insertShort(s: number, len: number, w1: number, w2: number, w3: number, view: DataView, start: number): number {
-    const code = this.#add(decoder.decode(new Uint8Array(view.buffer, view.byteOffset + start, len)), len);
+  #insertShort(s: number, len: number, w1: number, w2: number, w3: number, records: Int32Array, word: number): number {
+    const code = this.#add(decoder.decode(inlineBytes(records, word, len)), len);
     this.#slots[s] = code + 1;
     this.#slotKeys.set([len, w1, w2, w3], s << 2);
     if (++this.#shortCount * 2 > this.#slots.length) this.#grow();
@@ -166,6 +216,11 @@ export class TextColumnEncoder {
     });
     return { codes, dictionary: order.map((code) => values[code]!) };
   }
+}
+
+/** The `len` inline bytes of a record whose bytes start at Int32 index `word` of `records`. */
+function inlineBytes(records: Int32Array, word: number, len: number): Uint8Array {
+  return new Uint8Array(records.buffer, records.byteOffset + (word << 2), len);
 }
 
 /**

@@ -49,6 +49,26 @@ test('toFrame: a text column with nulls, short and long strings and thousands of
   });
 });
 
+test('toFrame: thousands of distinct strings of 0-3 bytes (their own table, grown many times) beside longer ones', async () => {
+  await withEngine(async (engine) => {
+    // 3-byte codes over two letters and a digit-like byte (6,760 distinct), 1- and 2-byte values, the empty
+    // string, 2-byte UTF-8 (é), a NUL inside, and nulls: every row checked against DuckDB.
+    const sql = `SELECT CASE
+          WHEN range % 13 = 0 THEN NULL
+          WHEN range % 17 = 0 THEN ''
+          WHEN range % 19 = 0 THEN chr(65 + range % 26)
+          WHEN range % 23 = 0 THEN 'é'
+          WHEN range % 29 = 0 THEN 'a' || chr(0)
+          WHEN range % 31 = 0 THEN 'abcd' || (range % 7)
+          ELSE chr(65 + range % 26) || chr(97 + (range // 26) % 26) || chr(48 + (range // 676) % 10) END AS s
+      FROM (SELECT CAST(range AS INTEGER) AS range FROM range(60000)) ORDER BY hash(range)`;
+    await engine.run(`CREATE TEMP TABLE tiny AS ${sql}`);
+    const frame = await engine.toFrame('SELECT * FROM tiny');
+    await assertTextColumn(engine, frame, 'SELECT * FROM tiny', 's');
+    assert.ok(frame.strings('s').dictionary.length > 6000);
+  });
+});
+
 test('toFrame: strings at the inline boundary (4, 8, 12, 13 bytes), NUL bytes and non-ASCII sort as DuckDB sorts them', async () => {
   await withEngine(async (engine) => {
     const values = ['abc', 'abcd', 'abcde', 'abcdefgh', 'abcdefghi', 'abcdefghijkl', 'abcdefghijklm', 'abcdefghijklmn',
