@@ -31,6 +31,15 @@ export interface WriteRelationOptions extends StageOptions {
   compression?: 'snappy' | 'zstd' | 'lz4' | 'gzip' | 'uncompressed';
 }
 
+/**
+ * Most distinct values of a column in one row group (122,880 rows) that still get a Parquet dictionary.
+ * Under DuckDB's higher default, a column of timestamps or measurements builds a large dictionary in
+ * every row group and then writes it. At 4,096 the flights batch (3M rows) is written with about 15%
+ * less CPU (0.70 s against 0.84 s) into a file 2% larger, and the columns that gain from a dictionary
+ * (codes, categories, small integers: up to a few thousand values) keep theirs.
+ */
+const DICTIONARY_SIZE_LIMIT = 4096;
+
 export async function writeRelation(engine: Engine, catalog: DatasetCatalog, name: string, rel: { sql: string; columns: readonly ColumnSchema[] }, options: WriteRelationOptions): Promise<StagedDataset> {
   const id = newId('dsv');
   const tmp = catalog.tempFile(id);
@@ -40,7 +49,7 @@ export async function writeRelation(engine: Engine, catalog: DatasetCatalog, nam
   // version is a set of rows, as with any Parquet dataset written in parallel; ORDER BY when it matters.
   await engine.run('SET preserve_insertion_order = false');
   try {
-    stats = await engine.rows(`COPY (${select}) TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION ${options.compression ?? 'snappy'}, RETURN_STATS)`);
+    stats = await engine.rows(`COPY (${select}) TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION ${options.compression ?? 'snappy'}, DICTIONARY_SIZE_LIMIT ${DICTIONARY_SIZE_LIMIT}, RETURN_STATS)`);
   } catch (err) {
     throw new DataError(`Could not write dataset "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err, context: { dataset: name } });
   } finally {
