@@ -2,8 +2,8 @@
 // in folders that Node reads as CommonJS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -112,4 +112,32 @@ test('a pipeline file that needs ESM in a CommonJS folder fails saying exactly w
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-pipelines', type: 'module' }));
   const typed = await sluice(['run', 'late.ts'], { home: join(project, '.sluice'), cwd: project });
   assert.equal(typed.code, 0, typed.stderr);
+});
+
+test('bin/sluice.js runs the build unless a source file is newer (a stale dist/ never runs in a checkout); an installed package without src/ runs dist/', async () => {
+  // A package laid out as the repository is: bin/ (the real launcher), dist/ and src/ entries that say
+  // which of them ran, and the repository's node_modules for tsx.
+  const pkg = mkdtempSync(join(tmpdir(), 'sluice-bin-'));
+  mkdirSync(join(pkg, 'bin'));
+  mkdirSync(join(pkg, 'dist', 'cli'), { recursive: true });
+  mkdirSync(join(pkg, 'src', 'cli'), { recursive: true });
+  copyFileSync(bin, join(pkg, 'bin', 'sluice.js'));
+  symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ type: 'module' }));
+  writeFileSync(join(pkg, 'dist', 'cli', 'main.js'), "export async function main() { console.log('ran dist'); return 0; }\n");
+  writeFileSync(join(pkg, 'src', 'cli', 'main.ts'), "export async function main(): Promise<number> { console.log('ran src'); return 0; }\n");
+  writeFileSync(join(pkg, 'src', 'other.ts'), 'export {};\n');
+  const run = (): string => execFileSync(process.execPath, [join(pkg, 'bin', 'sluice.js')], { encoding: 'utf8' }).trim();
+  const at = (path: string, seconds: number): void => utimesSync(join(pkg, path), seconds, seconds);
+  const t = Math.floor(Date.now() / 1000) - 1000;
+
+  // Built after the last edit: the build runs.
+  at('src/cli/main.ts', t); at('src/other.ts', t); at('dist/cli/main.js', t + 10);
+  assert.equal(run(), 'ran dist');
+  // Any source file edited after the build (not only the entry): the sources run.
+  at('src/other.ts', t + 20);
+  assert.equal(run(), 'ran src');
+  // An installed package has no src/: dist runs whatever the times.
+  rmSync(join(pkg, 'src'), { recursive: true });
+  assert.equal(run(), 'ran dist');
 });
