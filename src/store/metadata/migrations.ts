@@ -325,12 +325,14 @@ class SluiceMigrationProvider implements MigrationProvider {
 /**
  * Brings the database to the latest schema; returns the names of the migrations it applied
  * (empty when already up to date). `schema` (PostgreSQL) is where the bookkeeping tables live.
+ * `upTo` stops at that migration instead (tests: a database as an earlier Sluice left it).
  */
 export async function migrateToLatest(
   db: Kysely<any>,
   dialect: SqlDialectName,
   where: string,
   schema?: string,
+  upTo?: string,
 ): Promise<string[]> {
   const migrator = new Migrator({
     db,
@@ -339,7 +341,7 @@ export async function migrateToLatest(
     migrationLockTableName: MIGRATION_LOCK_TABLE,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(upTo);
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     const message = errorMessage(error);
