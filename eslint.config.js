@@ -4,6 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const DUCKDB_BINDINGS = { name: '@duckdb/node-bindings', message: 'Only src/engine/ imports DuckDB.' };
 const GRAPHILE = { name: 'graphile-worker', message: 'Only src/store/queue/ imports graphile-worker (the distributed task transport).' };
 
 export default tseslint.config(
@@ -29,6 +30,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: [
           { name: '@duckdb/node-api', message: 'Only src/engine/ imports DuckDB.' },
+          DUCKDB_BINDINGS,
           { name: 'better-sqlite3', message: 'Only src/store/ talks to the metadata database.' },
           { name: 'pg', message: 'Only src/store/ talks to the metadata database.' },
           { name: 'kysely', message: 'Only src/store/ talks to the metadata database.' },
@@ -41,13 +43,13 @@ export default tseslint.config(
     files: ['src/store/**/*.ts'],
     ignores: ['src/store/queue/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@duckdb/node-api', message: 'Only src/engine/ imports DuckDB.' }, GRAPHILE] }],
+      'no-restricted-imports': ['error', { paths: [{ name: '@duckdb/node-api', message: 'Only src/engine/ imports DuckDB.' }, DUCKDB_BINDINGS, GRAPHILE] }],
     },
   },
   {
     files: ['src/store/queue/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@duckdb/node-api', message: 'Only src/engine/ imports DuckDB.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: '@duckdb/node-api', message: 'Only src/engine/ imports DuckDB.' }, DUCKDB_BINDINGS] }],
     },
   },
 );
