@@ -10,10 +10,13 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
+import { Worker } from 'node:worker_threads';
 import { DataError } from '../core/errors.ts';
+import { workerEntry } from '../core/worker-entry.ts';
 import { Frame, type Column, type NumberLogical } from '../frame/frame.ts';
 import { BlockedArray } from './blocked-array.ts';
-import { TextColumnEncoder } from './text-encoder.ts';
+import { TextColumnEncoder, type LongString } from './text-encoder.ts';
+import { longKey, type TextWorkerReply, type TextWorkerRequest } from './text-worker-protocol.ts';
 import type { ColumnSchema } from './types.ts';
 
 /** The native result handle inside node-api's result object (the bindings read it without wrappers). */
@@ -63,38 +66,182 @@ export async function extractFrame(conn: DuckDBConnection, sql: string): Promise
   // An estimate far above the truth (a selective filter on a big table) must not reserve gigabytes.
   const expected = estimate === undefined ? undefined : Math.min(estimate, Math.floor(MAX_UPFRONT_BYTES / bytesPerRow));
   const numbers = plans.map((p) => (p.kind === 'number' ? new BlockedArray((k) => new Float64Array(k), expected) : null));
-  const texts = plans.map((p) => (p.kind === 'string' ? new TextColumnEncoder(expected) : null));
-  const result = ((await conn.stream(select)) as unknown as NativeResult).result;
-  // The loop reads each chunk through the bindings themselves: node-api's vector objects (a logical type,
-  // a DataView and a validity object per column per chunk) cost more than the copying they wrap. One fetch
-  // is always in flight: the round trip through the native thread pool overlaps with the copying and
-  // encoding of the chunk before it.
-  let next = duckdb.fetch_chunk(result);
+  const encoded = new Map<number, { codes: Int32Array; dictionary: string[] }>();
+  const textColumns = plans.flatMap((p, c) => (p.kind === 'string' ? [c] : []));
+  // A big result's text is encoded on the worker thread while this one fetches and copies numbers.
+  const worker = textColumns.length > 0 && (estimate ?? 0) >= WORKER_ROWS ? await TextWorker.obtain() : null;
+  const job = worker?.begin(textColumns, expected) ?? null;
+  const texts = plans.map((p) => (p.kind === 'string' && !job ? new TextColumnEncoder(expected) : null));
+  let finished = false;
   try {
-    while (true) {
-      const chunk = await next;
-      const n = chunk ? duckdb.data_chunk_get_size(chunk) : 0;
-      if (!chunk || n === 0) break;
-      next = duckdb.fetch_chunk(result);
-      const validityBytes = Math.ceil(n / 64) * 8;
-      for (let c = 0; c < plans.length; c++) {
-        const vector = duckdb.data_chunk_get_vector(chunk, c);
-        const validity = duckdb.vector_get_validity(vector, validityBytes) as Uint8Array | null;
-        const text = texts[c];
-        if (text) text.append(duckdb.vector_get_data(vector, n * 16), validity, n);
-        else appendNumbers(duckdb.vector_get_data(vector, n * 8), validity, n, numbers[c]!);
+    const result = ((await conn.stream(select)) as unknown as NativeResult).result;
+    // The loop reads each chunk through the bindings themselves: node-api's vector objects (a logical type,
+    // a DataView and a validity object per column per chunk) cost more than the copying they wrap. One
+    // fetch is always in flight: the round trip through the native thread pool overlaps with the copying
+    // and encoding of the chunk before it.
+    let next = duckdb.fetch_chunk(result);
+    try {
+      while (true) {
+        const chunk = await next;
+        const n = chunk ? duckdb.data_chunk_get_size(chunk) : 0;
+        if (!chunk || n === 0) break;
+        next = duckdb.fetch_chunk(result);
+        const validityBytes = Math.ceil(n / 64) * 8;
+        const toWorker: { records: Uint8Array; validity: Uint8Array | null }[] = [];
+        for (let c = 0; c < plans.length; c++) {
+          const vector = duckdb.data_chunk_get_vector(chunk, c);
+          const validity = duckdb.vector_get_validity(vector, validityBytes) as Uint8Array | null;
+          if (plans[c]!.kind === 'number') {
+            appendNumbers(duckdb.vector_get_data(vector, n * 8), validity, n, numbers[c]!);
+            continue;
+          }
+          const records = duckdb.vector_get_data(vector, n * 16);
+          if (job) toWorker.push({ records, validity });
+          else texts[c]!.append(records, validity, n, readLong(records));
+        }
+        if (job) worker!.chunk(job.id, n, toWorker);
       }
+    } finally {
+      // After a failure while encoding, the fetch in flight settles before the connection is used again.
+      await next.catch(() => null);
     }
+    if (job) {
+      for (const { column, codes, dictionary } of await worker!.finish(job)) encoded.set(column, { codes, dictionary });
+    }
+    finished = true;
   } finally {
-    // After a failure while encoding, the fetch in flight settles before the connection is used again.
-    await next.catch(() => null);
+    if (job && !finished) worker!.abort(job);
   }
   const columns: [string, Column][] = plans.map((p, i) =>
     p.kind === 'number'
       ? [p.name, { kind: 'number', values: numbers[i]!.finish(), logical: p.logical }]
-      : [p.name, { kind: 'string', ...texts[i]!.finish() }],
+      : [p.name, { kind: 'string', ...(encoded.get(i) ?? texts[i]!.finish()) }],
   );
   return new Frame(columns);
+}
+
+/** Rows (DuckDB's estimate) from which text columns are encoded on the worker thread. */
+const WORKER_ROWS = 100_000;
+const decoder = new TextDecoder();
+
+/** Reads a long string of `records` by following its pointer into the chunk's memory (this thread only). */
+function readLong(records: Uint8Array): LongString {
+  return (offset, len) => decoder.decode(duckdb.get_data_from_pointer(records.buffer as ArrayBuffer, records.byteOffset + offset + 8, len));
+}
+
+/** The texts of the long strings (over 12 bytes) of `n` records, by `longKey`, read here for the worker. */
+function longTexts(records: Uint8Array, validity: Uint8Array | null, n: number): Map<string, string> | null {
+  const words = records.byteOffset % 4 === 0 ? new Int32Array(records.buffer, records.byteOffset, n * 4) : new Int32Array(records.slice(0, n * 16).buffer);
+  const valid = validity === null ? null : new Int32Array(validity.slice().buffer);
+  let out: Map<string, string> | null = null;
+  for (let i = 0; i < n; i++) {
+    const len = words[i << 2]!;
+    if (len <= 12 || (valid !== null && ((valid[i >>> 5]! >>> (i & 31)) & 1) === 0)) continue;
+    const key = longKey(words, i << 2, len);
+    out ??= new Map();
+    if (!out.has(key)) out.set(key, decoder.decode(duckdb.get_data_from_pointer(records.buffer as ArrayBuffer, records.byteOffset + (i << 4) + 8, len)));
+  }
+  return out;
+}
+
+interface TextJob { id: number; done: Promise<{ column: number; codes: Int32Array; dictionary: string[] }[]> }
+
+/**
+ * The client of the process's text-encoding worker (`text-worker.ts`): one thread shared by every
+ * extraction, started on first use, and holding the process open only while an extraction uses it.
+ * Chunks go to it in order on one port; their record buffers are transferred, not copied. A worker that
+ * fails or exits fails the extractions in progress and is replaced on the next use.
+ */
+class TextWorker {
+  static #current: TextWorker | null = null;
+  /** Set when a worker could not start: text is then encoded on this thread for the rest of the process. */
+  static #unavailable = false;
+
+  /** The running worker, started (and waited for) on first use; null when none can start. */
+  static async obtain(): Promise<TextWorker | null> {
+    if (TextWorker.#unavailable) return null;
+    TextWorker.#current ??= new TextWorker();
+    const current = TextWorker.#current;
+    return (await current.#online) ? current : null;
+  }
+
+  readonly #worker: Worker;
+  readonly #online: Promise<boolean>;
+  readonly #pending = new Map<number, { resolve: (c: { column: number; codes: Int32Array; dictionary: string[] }[]) => void; reject: (e: Error) => void }>();
+  #next = 1;
+
+  private constructor() {
+    const entry = workerEntry(import.meta.url, 'text-worker');
+    this.#worker = new Worker(entry.script, { eval: entry.eval, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
+    // Held open while it starts (an extraction waits for it), then only while extractions use it.
+    this.#online = new Promise<boolean>((resolve) => {
+      this.#worker.once('online', () => { if (this.#pending.size === 0) this.#worker.unref(); resolve(true); });
+      this.#worker.once('error', () => resolve(false));
+      this.#worker.once('exit', () => resolve(false));
+    });
+    this.#worker.on('message', (m: TextWorkerReply) => {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#settle(m.id);
+      if (m.type === 'done') p.resolve(m.columns);
+      else p.reject(new Error(`Encoding the text columns failed on the worker thread: ${m.message}`));
+    });
+    let started = false;
+    this.#worker.once('online', () => { started = true; });
+    const lost = (why: string): void => {
+      if (TextWorker.#current === this) TextWorker.#current = null;
+      if (!started) TextWorker.#unavailable = true;
+      for (const [id, p] of [...this.#pending]) { this.#settle(id); p.reject(new Error(`The text-encoding worker thread ${why}`)); }
+    };
+    this.#worker.on('error', (err) => lost(`failed: ${err.message}`));
+    this.#worker.on('exit', (code) => lost(`exited (code ${code})`));
+  }
+
+  begin(columns: number[], expected: number | undefined): TextJob {
+    const id = this.#next++;
+    const done = new Promise<{ column: number; codes: Int32Array; dictionary: string[] }[]>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    // Rejected before it is awaited (a failed extraction aborts): not an unhandled rejection.
+    done.catch(() => {});
+    if (this.#pending.size === 1) this.#worker.ref();
+    this.#post({ type: 'begin', id, columns, expected });
+    return { id, done };
+  }
+
+  /** One chunk's text columns, in `begin`'s order; their long strings are read here, where their memory is. */
+  chunk(id: number, n: number, columns: { records: Uint8Array; validity: Uint8Array | null }[]): void {
+    const transfer: ArrayBuffer[] = [];
+    const out = columns.map(({ records, validity }) => {
+      const long = longTexts(records, validity, n);
+      // The bindings' copy of a vector has an ArrayBuffer of its own, which moves to the worker uncopied.
+      const owned = records.byteOffset === 0 && records.byteLength === records.buffer.byteLength;
+      const buffer = (owned ? records.buffer : records.slice(0, n * 16).buffer) as ArrayBuffer;
+      transfer.push(buffer);
+      return { records: buffer, validity: validity === null ? null : (validity.slice().buffer as ArrayBuffer), long };
+    });
+    this.#post({ type: 'chunk', id, n, columns: out }, transfer);
+  }
+
+  finish(job: TextJob): Promise<{ column: number; codes: Int32Array; dictionary: string[] }[]> {
+    this.#post({ type: 'finish', id: job.id });
+    return job.done;
+  }
+
+  abort(job: TextJob): void {
+    const p = this.#pending.get(job.id);
+    if (!p) return;
+    this.#settle(job.id);
+    p.reject(new Error('aborted'));
+    this.#post({ type: 'abort', id: job.id });
+  }
+
+  #settle(id: number): void {
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker.unref();
+  }
+
+  #post(m: TextWorkerRequest, transfer: ArrayBuffer[] = []): void {
+    this.#worker.postMessage(m, transfer);
+  }
 }
 
 /** Most bytes of columns allocated up front on the planner's word (beyond it the columns grow by blocks). */

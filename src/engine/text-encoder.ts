@@ -11,8 +11,14 @@
  * `finish` returns the dictionary in code-point order (UTF-8 byte order, DuckDB's own VARCHAR order)
  * with codes renumbered to match, and -1 for null.
  */
-import duckdb from '@duckdb/node-bindings';
 import { BlockedArray } from './blocked-array.ts';
+
+/**
+ * The text of the long string (over 12 bytes, `len` of them) whose record starts at byte `offset` of the
+ * records given to `append`: the record points into DuckDB's memory, which only the thread holding the
+ * chunk can read (see `extract.ts`).
+ */
+export type LongString = (offset: number, len: number) => string;
 
 const INLINE_BYTES = 12;
 const decoder = new TextDecoder();
@@ -40,9 +46,9 @@ export class TextColumnEncoder {
 
   /**
    * Encodes `n` values of a VARCHAR vector: `data` is its `n` 16-byte records and `validity` its validity
-   * words (null when no value is null), both as the bindings copy them out.
+   * words (null when no value is null), both as the bindings copy them out; `long` reads a long string.
    */
-  append(data: Uint8Array, validity: Uint8Array | null, n: number): void {
+  append(data: Uint8Array, validity: Uint8Array | null, n: number, long: LongString): void {
     // Int32 words keep the loop in small integers (a Uint32 view yields doubles above 2^31).
     const records = data.byteOffset % 4 === 0
       ? new Int32Array(data.buffer, data.byteOffset, n * 4)
@@ -118,9 +124,7 @@ export class TextColumnEncoder {
         if (cached !== undefined && this.#byteLengths[cached] === len) {
           out[at + i] = cached;
         } else {
-          // The record's pointer (bytes 8-15) is followed into DuckDB's string heap, which the bindings copy.
-          const bytes = duckdb.get_data_from_pointer(records.buffer as ArrayBuffer, records.byteOffset + (r << 2) + 8, len);
-          const code = this.#longCode(decoder.decode(bytes), len);
+          const code = this.#longCode(long(r << 2, len), len);
           pointers.set(pointer, code);
           out[at + i] = code;
         }

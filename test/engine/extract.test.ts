@@ -5,10 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
 import { openEngine, quoteLiteral, type Engine } from '../../src/engine/index.ts';
 import type { Frame } from '../../src/frame/frame.ts';
 import { DataError } from '../../src/core/errors.ts';
+
+const root = resolve(import.meta.dirname, '../..');
 
 async function withEngine(fn: (engine: Engine) => Promise<void>): Promise<void> {
   const engine = await openEngine();
@@ -236,4 +239,51 @@ test('every connection (opened or forked) lets DuckDB buffer 16 MB of a streamed
       await fork.close();
     }
   });
+});
+
+test('toFrame over 100,000 rows encodes text on the worker thread: long strings (shared and not), short, tiny, empty and null agree row by row with DuckDB', async () => {
+  await withEngine(async (engine) => {
+    // 150,000 rows (past the worker's threshold), two text columns: long values repeated (one pointer per
+    // value in a chunk) and long values all distinct, beside 0-12 byte ones, '' and nulls.
+    const sql = `SELECT range AS i,
+        CASE WHEN range % 13 = 0 THEN NULL
+             WHEN range % 17 = 0 THEN ''
+             WHEN range % 5 = 0 THEN 'a long repeated value number ' || (range % 7)
+             WHEN range % 3 = 0 THEN 'a long value all of its own, row ' || range
+             WHEN range % 2 = 0 THEN chr(65 + CAST(range % 26 AS INTEGER))
+             ELSE 'code' || (range % 1000) END AS s,
+        CASE WHEN range % 11 = 0 THEN NULL ELSE 'dest-' || (range % 300) || '-é' END AS t
+      FROM range(150000)`;
+    await engine.run(`CREATE TEMP TABLE big AS ${sql}`);
+    const frame = await engine.toFrame('SELECT * FROM big');
+    assert.equal(frame.numRows, 150000);
+    await assertTextColumn(engine, frame, 'SELECT * FROM big', 's');
+    await assertTextColumn(engine, frame, 'SELECT * FROM big', 't');
+    // The same again (the worker is shared by extractions) and a small one on this thread agree too.
+    const again = await engine.toFrame('SELECT t FROM big WHERE i < 150000');
+    assert.deepEqual(again.strings('t').dictionary, frame.strings('t').dictionary);
+    const small = await engine.toFrame('SELECT s FROM big WHERE i < 5000');
+    await assertTextColumn(engine, small, 'SELECT s FROM big WHERE i < 5000', 's');
+  });
+});
+
+test('a process whose only work is a large toFrame neither exits before it ends nor stays alive after (the worker thread holds it only meanwhile)', async () => {
+  const script = `
+    const { openEngine } = await import(${JSON.stringify(new URL('../../src/engine/index.ts', import.meta.url).href)});
+    const engine = await openEngine();
+    const frame = await engine.toFrame("SELECT range AS i, 'v' || (range % 500) AS s FROM range(300000)");
+    console.log('rows', frame.numRows, frame.strings('s').dictionary.length);
+    await engine.close();
+  `;
+  const started = Date.now();
+  const out = await new Promise<{ code: number | null; stdout: string }>((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.on('error', fail);
+    child.on('exit', (code) => done({ code, stdout }));
+  });
+  assert.equal(out.code, 0);
+  assert.equal(out.stdout.trim(), 'rows 300000 500');
+  assert.ok(Date.now() - started < 20_000, 'the process exited once its work was done');
 });
