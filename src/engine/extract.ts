@@ -16,7 +16,7 @@ import { workerEntry } from '../core/worker-entry.ts';
 import { Frame, type Column, type NumberLogical } from '../frame/frame.ts';
 import { BlockedArray } from './blocked-array.ts';
 import { TextColumnEncoder, type LongString } from './text-encoder.ts';
-import { longKey, type TextWorkerReply, type TextWorkerRequest } from './text-worker-protocol.ts';
+import { longKey, type EncodedColumn, type TextWorkerReply, type TextWorkerRequest } from './text-worker-protocol.ts';
 import type { ColumnSchema } from './types.ts';
 
 /** The native result handle inside node-api's result object (the bindings read it without wrappers). */
@@ -66,7 +66,7 @@ export async function extractFrame(conn: DuckDBConnection, sql: string): Promise
   // An estimate far above the truth (a selective filter on a big table) must not reserve gigabytes.
   const expected = estimate === undefined ? undefined : Math.min(estimate, Math.floor(MAX_UPFRONT_BYTES / bytesPerRow));
   const numbers = plans.map((p) => (p.kind === 'number' ? new BlockedArray((k) => new Float64Array(k), expected) : null));
-  const encoded = new Map<number, { codes: Int32Array; dictionary: string[] }>();
+  const encoded = new Map<number, EncodedColumn>();
   const textColumns = plans.flatMap((p, c) => (p.kind === 'string' ? [c] : []));
   // A big result's text is encoded on the worker thread while this one fetches and copies numbers.
   const worker = textColumns.length > 0 && (estimate ?? 0) >= WORKER_ROWS ? await TextWorker.obtain() : null;
@@ -106,17 +106,17 @@ export async function extractFrame(conn: DuckDBConnection, sql: string): Promise
       await next.catch(() => null);
     }
     if (job) {
-      for (const { column, codes, dictionary } of await worker!.finish(job)) encoded.set(column, { codes, dictionary });
+      for (const c of await worker!.finish(job)) encoded.set(c.column, c);
     }
     finished = true;
   } finally {
     if (job && !finished) worker!.abort(job);
   }
-  const columns: [string, Column][] = plans.map((p, i) =>
-    p.kind === 'number'
-      ? [p.name, { kind: 'number', values: numbers[i]!.finish(), logical: p.logical }]
-      : [p.name, { kind: 'string', ...(encoded.get(i) ?? texts[i]!.finish()) }],
-  );
+  const columns: [string, Column][] = plans.map((p, i) => {
+    if (p.kind === 'number') return [p.name, { kind: 'number', values: numbers[i]!.finish(), logical: p.logical }];
+    const { codes, dictionary } = encoded.get(i) ?? texts[i]!.finish();
+    return [p.name, { kind: 'string', codes, dictionary }];
+  });
   return new Frame(columns);
 }
 
@@ -133,18 +133,19 @@ function readLong(records: Uint8Array): LongString {
 function longTexts(records: Uint8Array, validity: Uint8Array | null, n: number): Map<string, string> | null {
   const words = records.byteOffset % 4 === 0 ? new Int32Array(records.buffer, records.byteOffset, n * 4) : new Int32Array(records.slice(0, n * 16).buffer);
   const valid = validity === null ? null : new Int32Array(validity.slice().buffer);
+  const read = readLong(records);
   let out: Map<string, string> | null = null;
   for (let i = 0; i < n; i++) {
     const len = words[i << 2]!;
     if (len <= 12 || (valid !== null && ((valid[i >>> 5]! >>> (i & 31)) & 1) === 0)) continue;
     const key = longKey(words, i << 2, len);
     out ??= new Map();
-    if (!out.has(key)) out.set(key, decoder.decode(duckdb.get_data_from_pointer(records.buffer as ArrayBuffer, records.byteOffset + (i << 4) + 8, len)));
+    if (!out.has(key)) out.set(key, read(i << 4, len));
   }
   return out;
 }
 
-interface TextJob { id: number; done: Promise<{ column: number; codes: Int32Array; dictionary: string[] }[]> }
+interface TextJob { id: number; done: Promise<EncodedColumn[]> }
 
 /**
  * The client of the process's text-encoding worker (`text-worker.ts`): one thread shared by every
@@ -167,15 +168,16 @@ class TextWorker {
 
   readonly #worker: Worker;
   readonly #online: Promise<boolean>;
-  readonly #pending = new Map<number, { resolve: (c: { column: number; codes: Int32Array; dictionary: string[] }[]) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (c: EncodedColumn[]) => void; reject: (e: Error) => void }>();
   #next = 1;
+  #started = false;
 
   private constructor() {
     const entry = workerEntry(import.meta.url, 'text-worker');
     this.#worker = new Worker(entry.script, { eval: entry.eval, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
     // Held open while it starts (an extraction waits for it), then only while extractions use it.
     this.#online = new Promise<boolean>((resolve) => {
-      this.#worker.once('online', () => { if (this.#pending.size === 0) this.#worker.unref(); resolve(true); });
+      this.#worker.once('online', () => { this.#started = true; if (this.#pending.size === 0) this.#worker.unref(); resolve(true); });
       this.#worker.once('error', () => resolve(false));
       this.#worker.once('exit', () => resolve(false));
     });
@@ -186,11 +188,9 @@ class TextWorker {
       if (m.type === 'done') p.resolve(m.columns);
       else p.reject(new Error(`Encoding the text columns failed on the worker thread: ${m.message}`));
     });
-    let started = false;
-    this.#worker.once('online', () => { started = true; });
     const lost = (why: string): void => {
       if (TextWorker.#current === this) TextWorker.#current = null;
-      if (!started) TextWorker.#unavailable = true;
+      if (!this.#started) TextWorker.#unavailable = true;
       for (const [id, p] of [...this.#pending]) { this.#settle(id); p.reject(new Error(`The text-encoding worker thread ${why}`)); }
     };
     this.#worker.on('error', (err) => lost(`failed: ${err.message}`));
@@ -199,7 +199,7 @@ class TextWorker {
 
   begin(columns: number[], expected: number | undefined): TextJob {
     const id = this.#next++;
-    const done = new Promise<{ column: number; codes: Int32Array; dictionary: string[] }[]>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    const done = new Promise<EncodedColumn[]>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     // Rejected before it is awaited (a failed extraction aborts): not an unhandled rejection.
     done.catch(() => {});
     if (this.#pending.size === 1) this.#worker.ref();
@@ -221,7 +221,7 @@ class TextWorker {
     this.#post({ type: 'chunk', id, n, columns: out }, transfer);
   }
 
-  finish(job: TextJob): Promise<{ column: number; codes: Int32Array; dictionary: string[] }[]> {
+  finish(job: TextJob): Promise<EncodedColumn[]> {
     this.#post({ type: 'finish', id: job.id });
     return job.done;
   }

@@ -11,8 +11,11 @@ export type TextWorkerRequest =
   | { type: 'finish'; id: number }
   | { type: 'abort'; id: number };
 
+/** One text column encoded: its position in the result, its codes and its sorted dictionary. */
+export interface EncodedColumn { column: number; codes: Int32Array; dictionary: string[] }
+
 export type TextWorkerReply =
-  | { type: 'done'; id: number; columns: { column: number; codes: Int32Array; dictionary: string[] }[] }
+  | { type: 'done'; id: number; columns: EncodedColumn[] }
   | { type: 'error'; id: number; message: string };
 
 /** The key of a long string: the pointer in its record (Int32 words w+2, w+3) and its byte length. */
