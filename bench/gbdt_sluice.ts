@@ -7,8 +7,8 @@
 //   node --import tsx bench/gbdt_sluice.ts --manifest bench/out/gbdt/manifest.json [--threads 2]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { answerPredictions } from './model-process.ts';
 import { Frame, numberColumn } from '../src/frame/frame.ts';
 import { GradientBoostedTrees } from '../src/ml/gbdt/index.ts';
 
@@ -52,20 +52,7 @@ const model = await new GradientBoostedTrees().fit(train, label, {
   categoricalFeatures: m.features.filter((f) => f.categorical).map((f) => f.name),
 });
 const fit = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ ready: true, fit_seconds: fit }));
-let pred: Float64Array = new Float64Array(0);
-for await (const line of createInterface({ input: process.stdin })) {
-  if (line.trim() === 'predict') {
-    const cpu = process.cpuUsage();
-    const t1 = performance.now();
-    pred = model.predictProba(test);
-    const seconds = (performance.now() - t1) / 1000;
-    const used = process.cpuUsage(cpu);
-    console.log(JSON.stringify({ predict_seconds: seconds, cpu_seconds: (used.user + used.system) / 1e6 }));
-  } else if (line.trim() === 'done') {
-    break;
-  }
-}
+const pred = await answerPredictions(fit, () => model.predictProba(test));
 writeFileSync(join(dir, 'pred_sluice.f64'), new Uint8Array(pred.buffer, pred.byteOffset, pred.byteLength));
 console.log(JSON.stringify({
   model: 'sluice', version: '0.1.0', fit_seconds: fit,

@@ -7,6 +7,29 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/**
+ * The model process's side (Sluice's): says it has fitted, answers each `predict` line on stdin with a
+ * timing line, and on `done` (or the end of stdin) returns the last prediction for the caller to write
+ * with its summary. The Python side is `python/model_protocol.py`.
+ */
+export async function answerPredictions(fitSeconds: number, predict: () => Float64Array | Promise<Float64Array>): Promise<Float64Array> {
+  console.log(JSON.stringify({ ready: true, fit_seconds: fitSeconds }));
+  let pred: Float64Array = new Float64Array(0);
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === 'predict') {
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      pred = await predict();
+      const seconds = (performance.now() - t0) / 1000;
+      const used = process.cpuUsage(cpu);
+      console.log(JSON.stringify({ predict_seconds: seconds, cpu_seconds: (used.user + used.system) / 1e6 }));
+    } else if (line.trim() === 'done') {
+      break;
+    }
+  }
+  return pred;
+}
+
 export interface Timing { predict_seconds: number; cpu_seconds: number }
 
 export class ModelProcess {

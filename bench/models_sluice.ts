@@ -5,8 +5,8 @@
 // then one line `predict` on stdin per prediction, `done` to finish (see bench/models.bench.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { answerPredictions } from './model-process.ts';
 import { Frame, type Column } from '../src/frame/frame.ts';
 import { trainModel } from '../src/ml/train.ts';
 
@@ -63,20 +63,7 @@ if (opts.model === 'logistic') {
 // Fitted: say so, then predict once per `predict` line on stdin (the bench alternates these with
 // scikit-learn's, so that neighbouring predictions meet the same load); `done` writes the last
 // prediction and the summary.
-console.log(JSON.stringify({ ready: true, fit_seconds: fitSeconds }));
-let pred: Float64Array = new Float64Array(0);
-for await (const line of createInterface({ input: process.stdin })) {
-  if (line.trim() === 'predict') {
-    const cpu = process.cpuUsage();
-    const t1 = performance.now();
-    pred = await predict();
-    const seconds = (performance.now() - t1) / 1000;
-    const used = process.cpuUsage(cpu);
-    console.log(JSON.stringify({ predict_seconds: seconds, cpu_seconds: (used.user + used.system) / 1e6 }));
-  } else if (line.trim() === 'done') {
-    break;
-  }
-}
+const pred = await answerPredictions(fitSeconds, predict);
 writeFileSync(join(base, `pred_sluice_${opts.model}.f64`), new Uint8Array(pred.buffer, pred.byteOffset, pred.byteLength));
 console.log(JSON.stringify({ model: `sluice ${opts.model}`, version: 'this commit', fit_seconds: fitSeconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
 process.exit(0);

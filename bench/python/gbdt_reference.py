@@ -24,10 +24,11 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 
 import numpy as np
+
+from model_protocol import answer_predictions
 
 
 def load(manifest_path):
@@ -86,17 +87,7 @@ def main():
         def predict():
             return model.predict_proba(xte)[:, 1]
 
-    print(json.dumps({"ready": True, "fit_seconds": fit}), flush=True)
-    pred = None
-    for line in sys.stdin:
-        if line.strip() == "predict":
-            c0 = time.process_time()
-            t0 = time.perf_counter()
-            pred = predict()
-            seconds = time.perf_counter() - t0
-            print(json.dumps({"predict_seconds": seconds, "cpu_seconds": time.process_time() - c0}), flush=True)
-        elif line.strip() == "done":
-            break
+    pred = answer_predictions(fit, predict)
     np.asarray(pred, dtype="<f8").tofile(os.path.join(d, f"pred_{a.model}.f64"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
     print(json.dumps({"model": a.model, "version": version, "fit_seconds": fit, "peak_rss_mb": peak}), flush=True)

@@ -10,10 +10,11 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 
 import numpy as np
+
+from model_protocol import answer_predictions
 
 p = argparse.ArgumentParser()
 p.add_argument('--manifest', required=True)
@@ -66,17 +67,7 @@ t0 = time.perf_counter()
 model.fit(X_train, y_fit)
 fit_seconds = time.perf_counter() - t0
 # Fitted: say so, then predict once per `predict` line on stdin; `done` writes the last prediction.
-print(json.dumps({'ready': True, 'fit_seconds': fit_seconds}), flush=True)
-pred = None
-for line in sys.stdin:
-    if line.strip() == 'predict':
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        pred = model.predict_proba(X_test)[:, 1]
-        seconds = time.perf_counter() - t0
-        print(json.dumps({'predict_seconds': seconds, 'cpu_seconds': time.process_time() - c0}), flush=True)
-    elif line.strip() == 'done':
-        break
+pred = answer_predictions(fit_seconds, lambda: model.predict_proba(X_test)[:, 1])
 pred.astype('<f8').tofile(os.path.join(base, f'pred_sklearn_{args.model}.f64'))
 print(json.dumps({
     'model': f'scikit-learn {args.model}', 'version': sklearn.__version__, 'fit_seconds': fit_seconds,
