@@ -163,11 +163,11 @@ class TextWorker {
     if (TextWorker.#unavailable) return null;
     TextWorker.#current ??= new TextWorker();
     const current = TextWorker.#current;
-    return (await current.#online) ? current : null;
+    return (await current.#ready) ? current : null;
   }
 
   readonly #worker: Worker;
-  readonly #online: Promise<boolean>;
+  readonly #ready: Promise<boolean>;
   readonly #pending = new Map<number, { resolve: (c: EncodedColumn[]) => void; reject: (e: Error) => void }>();
   #next = 1;
   #started = false;
@@ -175,13 +175,19 @@ class TextWorker {
   private constructor() {
     const entry = workerEntry(import.meta.url, 'text-worker');
     this.#worker = new Worker(entry.script, { eval: entry.eval, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
-    // Held open while it starts (an extraction waits for it), then only while extractions use it.
-    this.#online = new Promise<boolean>((resolve) => {
-      this.#worker.once('online', () => { this.#started = true; if (this.#pending.size === 0) this.#worker.unref(); resolve(true); });
-      this.#worker.once('error', () => resolve(false));
-      this.#worker.once('exit', () => resolve(false));
-    });
+    // Held open while it starts (an extraction waits for it), then only while extractions use it. Started
+    // means its module loaded and said so ('online' comes before the module is even read).
+    let ready = (_ok: boolean): void => {};
+    this.#ready = new Promise<boolean>((resolve) => { ready = resolve; });
+    this.#worker.once('error', () => ready(false));
+    this.#worker.once('exit', () => ready(false));
     this.#worker.on('message', (m: TextWorkerReply) => {
+      if (m.type === 'ready') {
+        this.#started = true;
+        if (this.#pending.size === 0) this.#worker.unref();
+        ready(true);
+        return;
+      }
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#settle(m.id);

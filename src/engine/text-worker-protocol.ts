@@ -15,6 +15,8 @@ export type TextWorkerRequest =
 export interface EncodedColumn { column: number; codes: Int32Array; dictionary: string[] }
 
 export type TextWorkerReply =
+  /** Sent once, when the worker's module has loaded (before that, 'online' says only that the thread runs). */
+  | { type: 'ready' }
   | { type: 'done'; id: number; columns: EncodedColumn[] }
   | { type: 'error'; id: number; message: string };
 

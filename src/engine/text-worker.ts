@@ -43,3 +43,5 @@ port.on('message', (m: TextWorkerRequest) => {
     port.postMessage(reply);
   }
 });
+
+port.postMessage({ type: 'ready' } satisfies TextWorkerReply);
