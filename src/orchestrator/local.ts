@@ -2,8 +2,9 @@
  * The local executor (the embedded default) and the inline executor (tests): one process drives the
  * run, steps in parallel up to `concurrency`, every state change durable in the metadata store.
  *
- * The process owns the runs it drives (runs.owner = its worker id) and renews their leases and its
- * running tasks' leases with a heartbeat; if it dies, another process's reaper closes the run within
+ * The process owns the runs it drives (runs.owner = its worker id) and renews their leases and their
+ * running tasks' leases with a heartbeat, and only theirs: a run it gave up on (its commit failed through
+ * a store outage) is left to the reaper though the process lives. If it dies, another process's reaper closes the run within
  * the lease (15 s by default) plus one reaper period, and `sluice runs retry` resumes it. Queued
  * tasks reach the pool through an in-process transport, after the transaction that queued them commits.
  * A cancel request (from this process or any other, seen by the heartbeat) fires the running steps'
@@ -309,7 +310,7 @@ export class LocalExecutor implements Executor {
 
   async #beat(): Promise<void> {
     try {
-      const { cancelRequested } = await this.#o.store.heartbeat(this.workerId, this.#leaseMs, this.#clock.now());
+      const { cancelRequested } = await this.#o.store.heartbeat(this.workerId, this.#leaseMs, this.#clock.now(), [...this.#runs.keys()]);
       for (const runId of cancelRequested) {
         const d = this.#runs.get(runId);
         if (d && !d.controller.signal.aborted) {

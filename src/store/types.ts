@@ -323,10 +323,12 @@ export interface MetadataStore {
   registerWorker(w: Omit<WorkerRecord, 'heartbeatAt' | 'stoppedAt' | 'startedAt'> & { startedAt?: number }): Promise<WorkerRecord>;
   /**
    * One heartbeat: the worker's heartbeat_at, and the leases of its running task runs and owned runs,
-   * extended to now + leaseMs. Returns the ids of its runs with a cancel request (so the caller can
-   * fire their signals).
+   * extended to now + leaseMs. With `runs`, only the leases within those runs are renewed: a process
+   * that drives runs itself names the ones it still drives, so that a run it gave up on (or a task it
+   * claimed for such a run) is not kept alive by the heartbeats of the others and the reaper closes it.
+   * Returns the ids of its (in-scope) runs with a cancel request, so the caller can fire their signals.
    */
-  heartbeat(workerId: string, leaseMs: number, now?: number): Promise<{ cancelRequested: string[] }>;
+  heartbeat(workerId: string, leaseMs: number, now?: number, runs?: readonly string[]): Promise<{ cancelRequested: string[] }>;
   stopWorker(workerId: string, now?: number): Promise<void>;
   listWorkers(): Promise<WorkerRecord[]>;
   /** Running task runs whose lease expired before `now`. */

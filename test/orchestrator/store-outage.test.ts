@@ -57,3 +57,63 @@ test('PostgreSQL restarts while a step pins its staged dataset: the pin is retri
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+// A run whose commit gave up during an outage is abandoned by this process ("its lease runs out and the
+// reaper closes it"). The heartbeat used to renew every run and task of the worker, driven or not, so
+// while the process kept driving another run the abandoned one stayed `running` for as long as the
+// process lived.
+test('a run abandoned during an outage is closed by the reaper while the same process goes on driving another run', { skip: postgresBackend.skip }, async () => {
+  const server = await startPrivatePostgres();
+  const home = mkdtempSync(join(tmpdir(), 'sluice-outage-'));
+  const store = await openMetadataStore({ url: server.url });
+  const artifacts = await openArtifactStore({ home });
+  const engine = await openEngine();
+  const before = process.env.SLUICE_COMMIT_RETRY_MS;
+  process.env.SLUICE_COMMIT_RETRY_MS = '800';
+  const executor = localExecutor({ store, artifacts, engine, leaseMs: 1500, reapEveryMs: 200 });
+  try {
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    let longStarted!: () => void;
+    const longRunning = new Promise<void>((r) => { longStarted = r; });
+    const long = pipeline('outage_long').step('wait', [], async () => { longStarted(); await released; return 'done'; }).build();
+    let started!: () => void;
+    const stepStarted = new Promise<void>((r) => { started = r; });
+    let go!: () => void;
+    const goOn = new Promise<void>((r) => { go = r; });
+    const short = pipeline('outage_short').step('answer', [], async () => { started(); await goOn; return 42; }).build();
+
+    const kept = await executor.submit(long);
+    await longRunning;
+    const lost = await executor.submit(short);
+    await stepStarted;
+    await server.stop();
+    go();
+    // The commit of `answer` (and the record of its failure) gives up after 800 ms: the run is abandoned.
+    await sleep(3000);
+    await server.start();
+    assert.equal(executor.drives(lost.id), false, 'the run whose commit gave up is no longer driven');
+    assert.equal(executor.drives(kept.id), true);
+
+    let state = (await store.getRun(lost.id))!.state;
+    for (const t0 = Date.now(); state === 'running' && Date.now() - t0 < 10_000;) {
+      await sleep(200);
+      state = (await store.getRun(lost.id))!.state;
+    }
+    assert.equal(state, 'failed', 'the abandoned run is closed once its lease runs out, though its process lives on');
+    const closed = await store.getRun(lost.id);
+    assert.match(closed!.error ?? '', /lease expired/);
+    assert.equal((await store.getRun(kept.id))!.state, 'running', 'the run the process still drives keeps its lease');
+
+    release();
+    assert.equal((await executor.wait(kept.id, { timeoutMs: 30_000 })).state, 'succeeded');
+  } finally {
+    if (before === undefined) delete process.env.SLUICE_COMMIT_RETRY_MS;
+    else process.env.SLUICE_COMMIT_RETRY_MS = before;
+    await executor.close();
+    await engine.close();
+    await store.close();
+    await server.dispose();
+    rmSync(home, { recursive: true, force: true });
+  }
+});

@@ -350,6 +350,33 @@ export function metadataStoreConformance(backend: MetadataBackend): void {
       assert.equal((await store.getRun('c'))?.state, 'succeeded');
     });
 
+    it('a heartbeat renews every lease of the worker, or with a list of runs only the leases within them', async () => {
+      await store.registerWorker({ id: 'w1', host: 'h', pid: 1, kind: 'local' });
+      for (const id of ['driven', 'abandoned']) {
+        await store.createRun(newRun(id, { state: 'running', owner: 'w1', leaseExpiresAt: 1000 }));
+        await store.createTaskRun({ id: `t-${id}`, runId: id, step: 's', state: 'running' });
+        await store.updateTaskRun(`t-${id}`, { leaseOwner: 'w1', leaseExpiresAt: 1000 });
+      }
+      await store.createRun(newRun('foreign', { state: 'running', owner: 'w2', leaseExpiresAt: 1000 }));
+      await store.updateRun('abandoned', { cancelRequestedAt: 500 });
+      const lease = async (id: string) => [(await store.getRun(id))!.leaseExpiresAt, (await store.listTaskRuns(id))[0]?.leaseExpiresAt];
+
+      assert.deepEqual(await store.heartbeat('w1', 1000, 2000, ['driven', 'ghost']), { cancelRequested: [] }, 'the cancel of a run out of scope is not reported');
+      assert.deepEqual(await lease('driven'), [3000, 3000]);
+      assert.deepEqual(await lease('abandoned'), [1000, 1000], 'a run out of scope keeps its old lease, so the reaper closes it');
+      assert.deepEqual(await lease('foreign'), [1000, undefined]);
+      assert.equal((await store.listWorkers()).find((w) => w.id === 'w1')?.heartbeatAt, 2000);
+
+      assert.deepEqual(await store.heartbeat('w1', 1000, 2500, []), { cancelRequested: [] });
+      assert.deepEqual(await lease('driven'), [3000, 3000], 'an empty scope renews nothing');
+      assert.equal((await store.listWorkers()).find((w) => w.id === 'w1')?.heartbeatAt, 2500, 'but the worker row is renewed');
+
+      assert.deepEqual(await store.heartbeat('w1', 1000, 4000), { cancelRequested: ['abandoned'] });
+      assert.deepEqual(await lease('driven'), [5000, 5000]);
+      assert.deepEqual(await lease('abandoned'), [5000, 5000], 'without a scope every lease of the worker is renewed');
+      assert.deepEqual(await lease('foreign'), [1000, undefined]);
+    });
+
     it('numbers dataset versions per dataset and reads them back', async () => {
       const s1 = await store.registerDatasetVersion(newDatasetVersion('s1', 'sales'));
       const s2 = await store.registerDatasetVersion(newDatasetVersion('s2', 'sales', { rowCount: 20 }));
