@@ -22,7 +22,7 @@ import type { ArtifactStore, MetadataStore, RunRecord, TaskRunRecord } from '../
 import { DEFAULT_LEASE_MS, type Executor, type QueuedTask, type RunEvent, type SubmitOptions, type TaskEnv, type TaskTransport, type WaitOptions } from './executor-types.ts';
 import type { PipelineGraph } from './graph.ts';
 import { reap } from './reaper.ts';
-import { isTerminalRun, requestCancel, resumeRun, submitRun } from './state.ts';
+import { isTerminalRun, requestCancel, resumeRun, runCancelledError, submitRun } from './state.ts';
 import { runTaskAttempt, withStoreRetry } from './task.ts';
 
 export interface LocalExecutorOptions {
@@ -142,7 +142,7 @@ export class LocalExecutor implements Executor {
   async cancel(runId: string, reason = 'cancel requested'): Promise<void> {
     const { run, finished } = await requestCancel(this.#o.store, runId, reason, this.#clock.now());
     const driven = this.#runs.get(runId);
-    if (driven && !driven.controller.signal.aborted) driven.controller.abort(new CancelledError(`Run ${runId} was cancelled: ${reason}`, { context: { run: runId } }));
+    if (driven && !driven.controller.signal.aborted) driven.controller.abort(runCancelledError(runId, reason));
     if (finished || isTerminalRun(run.state)) this.#finish(runId);
   }
 
@@ -169,7 +169,7 @@ export class LocalExecutor implements Executor {
   async close(graceMs = 2000): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const [runId, d] of this.#runs) if (!d.controller.signal.aborted) d.controller.abort(new CancelledError(`Run ${runId} was cancelled: the executor closed`));
+    for (const [runId, d] of this.#runs) if (!d.controller.signal.aborted) d.controller.abort(runCancelledError(runId, 'the executor closed'));
     this.#ready.length = 0;
     for (const t of this.#delayed) clearTimeout(t);
     this.#delayed.clear();
@@ -315,7 +315,7 @@ export class LocalExecutor implements Executor {
         const d = this.#runs.get(runId);
         if (d && !d.controller.signal.aborted) {
           const run = await this.#o.store.getRun(runId);
-          d.controller.abort(new CancelledError(`Run ${runId} was cancelled${run?.cancelReason ? `: ${run.cancelReason}` : ''}`, { context: { run: runId } }));
+          d.controller.abort(runCancelledError(runId, run?.cancelReason));
         }
       }
     } catch (err) {

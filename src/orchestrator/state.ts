@@ -8,7 +8,7 @@
  *         running -> queued (attempt + 1, not before the backoff) when a failed attempt has retries left
  */
 import { checkPartition, logicalDateOf } from './partitions.ts';
-import { SluiceError } from '../core/errors.ts';
+import { CancelledError, SluiceError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { MetadataStore, MetadataTx, NewTaskRun, RunRecord, RunState, TaskRunRecord, TaskState } from '../store/types.ts';
 import type { QueuedTask, SubmitOptions, TaskTransport } from './executor-types.ts';
@@ -233,6 +233,21 @@ export async function finishRunIfDone(tx: MetadataTx, runId: string, now: number
   }
   const ok = await tx.updateRun(runId, { state, finishedAt: now, error, errorStack, owner: null, leaseExpiresAt: null }, { state: ['pending', 'running'] });
   return ok ? state : null;
+}
+
+/**
+ * The abort reason given to a cancelled run's steps: it carries the cancel's reason in `context.reason`,
+ * so that each step's record says why it stopped, not only that it did.
+ */
+export function runCancelledError(runId: string, reason: string | null | undefined): CancelledError {
+  const why = reason ?? 'cancel requested';
+  return new CancelledError(`Run ${runId} was cancelled: ${why}`, { context: { run: runId, reason: why } });
+}
+
+/** The reason in a run's abort (see `runCancelledError`), if the abort came from a cancel. */
+export function cancelReasonOf(abortReason: unknown): string | undefined {
+  const why = abortReason instanceof CancelledError ? abortReason.context['reason'] : undefined;
+  return typeof why === 'string' ? why : undefined;
 }
 
 /**

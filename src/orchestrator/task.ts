@@ -29,7 +29,7 @@ import { createStepContext, type PendingOutputs } from './context.ts';
 import { DEFAULT_LEASE_MS, type QueuedTask, type TaskEnv, type TaskOutcome } from './executor-types.ts';
 import type { PipelineGraph, StepNode } from './graph.ts';
 import { decodeOutput, encodeOutput } from './outputs.ts';
-import { backoffMs, dependentsOf, finishRunIfDone, jobPriority, queueReadyDependents, skipDescendants, stepOf } from './state.ts';
+import { backoffMs, cancelReasonOf, dependentsOf, finishRunIfDone, jobPriority, queueReadyDependents, skipDescendants, stepOf } from './state.ts';
 
 // Where they lived first; the store owns them now (the data layer retries its pins with them too).
 export { isTransientStoreError, withStoreRetry } from '../store/retry.ts';
@@ -123,7 +123,10 @@ export async function runTaskAttempt(env: TaskEnv, job: QueuedTask, options: Att
   // The attempt's signal: the caller's (cancel, shutdown) or the step's timeout.
   const controller = new AbortController();
   let timedOut = false;
-  const onOuter = (): void => controller.abort(new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled`, { context: { run: run.id, step: step.name } }));
+  const onOuter = (): void => {
+    const why = cancelReasonOf(options.signal?.reason);
+    controller.abort(new CancelledError(`Step "${step.name}" of run ${run.id} was cancelled${why ? `: ${why}` : ''}`, { context: { run: run.id, step: step.name, ...(why ? { reason: why } : {}) } }));
+  };
   if (options.signal?.aborted) onOuter();
   else options.signal?.addEventListener('abort', onOuter, { once: true });
   const timer = task.timeoutMs !== null ? setTimeout(() => {

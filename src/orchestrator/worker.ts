@@ -29,7 +29,7 @@ import { DEFAULT_LEASE_MS, type QueuedTask, type TaskEnv, type TaskOutcome } fro
 import type { PipelineGraph } from './graph.ts';
 import { resolveRunGraph } from './project.ts';
 import { reap } from './reaper.ts';
-import { finishRunIfDone, jobPriority } from './state.ts';
+import { finishRunIfDone, jobPriority, runCancelledError } from './state.ts';
 import { runTaskAttempt } from './task.ts';
 
 /** What the worker needs from the orchestration core to run and end attempts. */
@@ -180,8 +180,11 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       const { cancelRequested } = await store.heartbeat(id, leaseMs);
       if (cancelRequested.length > 0) {
         const runs = new Set(cancelRequested);
+        const reasons = new Map<string, string | null>();
         for (const { task, controller } of running.values()) {
-          if (runs.has(task.runId) && !controller.signal.aborted) controller.abort(new Error(`run ${task.runId} was cancelled`));
+          if (!runs.has(task.runId) || controller.signal.aborted) continue;
+          if (!reasons.has(task.runId)) reasons.set(task.runId, (await store.getRun(task.runId))?.cancelReason ?? null);
+          controller.abort(runCancelledError(task.runId, reasons.get(task.runId)));
         }
       }
       await abandonPending();

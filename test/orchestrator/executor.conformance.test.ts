@@ -194,6 +194,8 @@ function suite(factory: ExecutorFactory, backend: MetadataBackend): void {
       assert.ok(await env.store.getDatasetVersion('kept'));
       assert.equal(await env.store.getDatasetVersion('partial'), undefined);
       assert.match(done.error ?? '', /cancelled: testing/);
+      const long = (await env.store.listTaskRuns(run!.id)).find((t) => t.step === 'long')!;
+      assert.match(long.error ?? '', /^cancelled: Step "long" of run \S+ was cancelled: testing$/, 'the step\'s record says why it was cancelled');
     } finally { await env.close(); }
   });
 
