@@ -4,11 +4,11 @@
  *
  * The process owns the runs it drives (runs.owner = its worker id) and renews their leases and their
  * running tasks' leases with a heartbeat, and only theirs: a run it gave up on (its commit failed through
- * a store outage) is left to the reaper though the process lives. If it dies, another process's reaper closes the run within
- * the lease (15 s by default) plus one reaper period, and `sluice runs retry` resumes it. Queued
- * tasks reach the pool through an in-process transport, after the transaction that queued them commits.
- * A cancel request (from this process or any other, seen by the heartbeat) fires the running steps'
- * signals.
+ * a store outage) is left to the reaper though the process lives. If the process dies, another one's
+ * reaper closes the run within the lease (15 s by default) plus one reaper period, and `sluice runs
+ * retry` resumes it. Queued tasks reach the pool through an in-process transport, after the
+ * transaction that queued them commits. A cancel request (from this process or any other, seen by the
+ * heartbeat) fires the running steps' signals, with the cancel's reason.
  *
  * `inline` differs only in that `submit` and `retry` return when the run is over.
  */
