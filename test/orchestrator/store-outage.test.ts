@@ -14,6 +14,13 @@ import { openArtifactStore, openMetadataStore } from '../../src/store/index.ts';
 import { postgresBackend } from '../helpers/databases.ts';
 import { startPrivatePostgres } from '../helpers/embedded-postgres.ts';
 
+/** A promise the test opens when it chooses (a step waits on it, or the test waits for a step). */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => { open = r; });
+  return { opened, open };
+}
+
 test('PostgreSQL restarts while a step pins its staged dataset: the pin is retried, the step is not failed, the run succeeds', { skip: postgresBackend.skip }, async () => {
   const server = await startPrivatePostgres();
   const home = mkdtempSync(join(tmpdir(), 'sluice-outage-'));
@@ -22,22 +29,20 @@ test('PostgreSQL restarts while a step pins its staged dataset: the pin is retri
   const engine = await openEngine();
   const executor = localExecutor({ store, artifacts, engine, leaseMs: 60_000 });
   try {
-    let started!: () => void;
-    const stepStarted = new Promise<void>((r) => { started = r; });
-    let go!: () => void;
-    const goOn = new Promise<void>((r) => { go = r; });
+    const started = gate();
+    const go = gate();
     const graph = pipeline('outage_pin')
       .step('write', [], async (_in, ctx) => {
-        started();
-        await goOn;
+        started.open();
+        await go.opened;
         return ctx.datasets.write('outage_pin_out', 'SELECT range AS id FROM range(10)');
       })
       .step('count', ['write'], async ({ write }) => ({ rows: write.rowCount, version: write.version }))
       .build();
     const run = await executor.submit(graph);
-    await stepStarted;
+    await started.opened;
     await server.stop();
-    go();
+    go.open();
     // The step writes its Parquet file (DuckDB, milliseconds) and pins it while the server is down.
     await sleep(2500);
     await server.start();
@@ -72,23 +77,19 @@ test('a run abandoned during an outage is closed by the reaper while the same pr
   process.env.SLUICE_COMMIT_RETRY_MS = '800';
   const executor = localExecutor({ store, artifacts, engine, leaseMs: 1500, reapEveryMs: 200 });
   try {
-    let release!: () => void;
-    const released = new Promise<void>((r) => { release = r; });
-    let longStarted!: () => void;
-    const longRunning = new Promise<void>((r) => { longStarted = r; });
-    const long = pipeline('outage_long').step('wait', [], async () => { longStarted(); await released; return 'done'; }).build();
-    let started!: () => void;
-    const stepStarted = new Promise<void>((r) => { started = r; });
-    let go!: () => void;
-    const goOn = new Promise<void>((r) => { go = r; });
-    const short = pipeline('outage_short').step('answer', [], async () => { started(); await goOn; return 42; }).build();
+    const released = gate();
+    const longStarted = gate();
+    const long = pipeline('outage_long').step('wait', [], async () => { longStarted.open(); await released.opened; return 'done'; }).build();
+    const started = gate();
+    const go = gate();
+    const short = pipeline('outage_short').step('answer', [], async () => { started.open(); await go.opened; return 42; }).build();
 
     const kept = await executor.submit(long);
-    await longRunning;
+    await longStarted.opened;
     const lost = await executor.submit(short);
-    await stepStarted;
+    await started.opened;
     await server.stop();
-    go();
+    go.open();
     // The commit of `answer` (and the record of its failure) gives up after 800 ms: the run is abandoned.
     await sleep(3000);
     await server.start();
@@ -105,7 +106,7 @@ test('a run abandoned during an outage is closed by the reaper while the same pr
     assert.match(closed!.error ?? '', /lease expired/);
     assert.equal((await store.getRun(kept.id))!.state, 'running', 'the run the process still drives keeps its lease');
 
-    release();
+    released.open();
     assert.equal((await executor.wait(kept.id, { timeoutMs: 30_000 })).state, 'succeeded');
   } finally {
     if (before === undefined) delete process.env.SLUICE_COMMIT_RETRY_MS;

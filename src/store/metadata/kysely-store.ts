@@ -241,26 +241,26 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async heartbeat(workerId: string, leaseMs: number, now: number = Date.now(), runs?: readonly string[]): Promise<{ cancelRequested: string[] }> {
     const until = Math.round(now + leaseMs);
-    const scope = runs === undefined ? undefined : [...new Set(runs)];
+    // Without a scope, every lease of the worker (one pass, unfiltered); with one, its runs in IN lists of
+    // bounded size (an empty scope renews nothing but the worker row).
+    const parts: (string[] | null)[] = runs === undefined ? [null] : [...chunks([...new Set(runs)])];
     return this.#guard(`heartbeat of worker ${workerId}`, () =>
       this.#db.transaction().execute(async (trx) => {
         await trx.updateTable('workers').set({ heartbeat_at: Math.round(now) }).where('id', '=', workerId).execute();
-        if (scope !== undefined && scope.length === 0) return { cancelRequested: [] };
-        let tasks = trx.updateTable('task_runs').set({ lease_expires_at: until }).where('lease_owner', '=', workerId).where('state', '=', 'running');
-        let owned = trx.updateTable('runs').set({ lease_expires_at: until }).where('owner', '=', workerId).where('state', 'in', UNFINISHED_RUN);
-        let cancels = trx.selectFrom('runs').select('id').where('owner', '=', workerId).where('state', 'in', UNFINISHED_RUN).where('cancel_requested_at', 'is not', null);
-        let taskCancels = trx.selectFrom('task_runs as t').innerJoin('runs as r', 'r.id', 't.run_id').select('r.id')
-          .where('t.lease_owner', '=', workerId).where('t.state', '=', 'running').where('r.cancel_requested_at', 'is not', null);
-        if (scope !== undefined) {
-          tasks = tasks.where('run_id', 'in', scope);
-          owned = owned.where('id', 'in', scope);
-          cancels = cancels.where('id', 'in', scope);
-          taskCancels = taskCancels.where('t.run_id', 'in', scope);
+        const cancelRequested = new Set<string>();
+        for (const ids of parts) {
+          await trx.updateTable('task_runs').set({ lease_expires_at: until }).where('lease_owner', '=', workerId).where('state', '=', 'running')
+            .$if(ids !== null, (q) => q.where('run_id', 'in', ids!)).execute();
+          await trx.updateTable('runs').set({ lease_expires_at: until }).where('owner', '=', workerId).where('state', 'in', UNFINISHED_RUN)
+            .$if(ids !== null, (q) => q.where('id', 'in', ids!)).execute();
+          const cancels = await trx.selectFrom('runs').select('id').where('owner', '=', workerId).where('state', 'in', UNFINISHED_RUN)
+            .where('cancel_requested_at', 'is not', null).$if(ids !== null, (q) => q.where('id', 'in', ids!)).execute();
+          const tasks = await trx.selectFrom('task_runs as t').innerJoin('runs as r', 'r.id', 't.run_id').select('r.id')
+            .where('t.lease_owner', '=', workerId).where('t.state', '=', 'running').where('r.cancel_requested_at', 'is not', null)
+            .$if(ids !== null, (q) => q.where('t.run_id', 'in', ids!)).execute();
+          for (const r of [...cancels, ...tasks]) cancelRequested.add(r.id);
         }
-        await tasks.execute();
-        await owned.execute();
-        const ids = [...(await cancels.execute()).map((r) => r.id), ...(await taskCancels.execute()).map((r) => r.id)];
-        return { cancelRequested: [...new Set(ids)] };
+        return { cancelRequested: [...cancelRequested] };
       }));
   }
 
